@@ -1,0 +1,95 @@
+"""The errors kpitools raises, with messages a performance analyst can act on.
+
+Every error the command line reports derives from :class:`KpiError`; the CLI prints its message
+(never a traceback) and exits non-zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file: where it is and what was expected there.
+
+    ``row`` is the row number as a spreadsheet shows it (the header is row 1), or ``None`` when
+    the problem concerns the whole file or a whole column.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    found: str | None
+    expected: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        found = "" if self.found is None else f": found {self.found!r}"
+        return f"{', '.join(where)}{found}; expected {self.expected}"
+
+
+class KpiError(Exception):
+    """Base of every error kpitools reports to the analyst."""
+
+    exit_code = 1
+
+
+class InputError(KpiError):
+    """One or more input files are not as the data contract requires.
+
+    Holds every problem found, so the analyst can fix them all in one pass.
+    """
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem], summary: str | None = None) -> None:
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = summary or f"{n} problem{'s' if n != 1 else ''} in the input data; nothing was scored or written"
+        lines = [head + ":"] + [f"  - {p}" for p in self.problems[:200]]
+        if n > 200:
+            lines.append(f"  ... and {n - 200} more")
+        super().__init__("\n".join(lines))
+
+
+class ConfigError(KpiError):
+    """The settings file or a command-line option is not usable."""
+
+    exit_code = 2
+
+
+class UnknownAuthorityError(ConfigError):
+    """An authority name or code that matches no local authority."""
+
+
+class PeriodError(ConfigError):
+    """A period that cannot be read or is not available."""
+
+
+class ReportError(KpiError):
+    """A report notebook failed to execute or export; the previous pack is left untouched."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, executed_notebook: Path | None = None) -> None:
+        self.executed_notebook = executed_notebook
+        if executed_notebook is not None:
+            message = f"{message}\nThe executed notebook is kept for diagnosis: {executed_notebook}"
+        super().__init__(message)
+
+
+def relative_name(path: Path | str, root: Path | None = None) -> str:
+    """A short file name for messages: relative to ``root`` when inside it."""
+    p = Path(path)
+    if root is not None:
+        try:
+            return str(p.resolve().relative_to(Path(root).resolve().parent))
+        except ValueError:
+            pass
+    return str(p)
