@@ -1,0 +1,202 @@
+"""The tables a quarterly pack shows, scored once and read by every notebook.
+
+``build_tables`` scores an authority's whole history in one vectorised pass and returns
+:class:`PackTables`; ``PackTables.write``/``read`` keep them as Parquet so that a schedule scores once
+and the notebooks only read and draw.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .authorities import Authority, resolve
+from .benchmarks import attach_benchmarks, benchmark_series, comparison_table, national_ranks
+from .errors import ConfigError, PeriodError
+from .loaders import Dataset, load_dataset
+from .periods import Period
+from .scoring import score
+from .summary import summarise, summary_sentences
+from .text import format_values, sentences
+
+POLARITY_TEXT = {"higher": "Bigger is better", "lower": "Smaller is better", "band": "Within a band",
+                 "none": "Not a target measure"}
+
+SCORECARD_COLUMNS = [
+    "indicator_id", "title", "polarity", "polarity_text", "unit", "decimals", "frequency", "measure", "period",
+    "observation_period", "value", "value_text", "target", "target_annual", "target_prorated", "lower", "upper",
+    "target_text", "tolerance", "tolerance_type", "status", "status_reason", "rag", "rag_scheme", "dot_short",
+    "dot_long", "previous_value", "last_year_value", "numerator", "denominator", "small_number", "benchmark_year",
+    "published_value", "london", "england", "sn_mean", "sn_count", "comparator_mean", "comparator_count",
+    "national_rank", "national_count", "quartile", "sentence", "highlight", "improvement", "action",
+    "definition", "source",
+]
+_TABLES = ("scorecard", "summary", "history", "benchmarks", "comparison")
+
+
+@dataclass
+class PackTables:
+    """Everything one authority's pack for one period shows (see docs/DESIGN.md)."""
+
+    meta: dict
+    scorecard: pd.DataFrame
+    summary: pd.DataFrame
+    history: pd.DataFrame
+    benchmarks: pd.DataFrame
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def write(self, folder: str | Path) -> Path:
+        """Write as Parquet + ``meta.json`` into ``folder``, replacing what was there only when complete."""
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        for name in _TABLES:
+            getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
+        (tmp / "meta.json").write_text(json.dumps(self.meta, indent=2, default=str), encoding="utf-8")
+        folder.mkdir(exist_ok=True)
+        for f in tmp.iterdir():
+            os.replace(f, folder / f.name)
+        tmp.rmdir()
+        return folder
+
+    @classmethod
+    def read(cls, folder: str | Path) -> "PackTables":
+        folder = Path(folder)
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        return cls(meta=meta, **{n: pd.read_parquet(folder / f"{n}.parquet") for n in _TABLES})
+
+
+def resolve_period(ds: Dataset, authority: Authority, period: str) -> Period:
+    """``latest`` is the latest quarter with a local value for the authority, else for any authority,
+    else the quarter in which the latest published year ends."""
+    if str(period).strip().lower() != "latest":
+        p = Period.parse(period)
+        if p.kind != "quarter":
+            raise PeriodError(f"the period {period!r} is not a quarter: write it like 2025-26 Q2")
+        return p
+    v = ds.values[ds.values["value_status"].eq("ok")]
+    own = v[v["authority"].eq(authority.code)]
+    pool = own if not own.empty else v
+    if not pool.empty:
+        end = pool["period_end"].max()
+    elif not ds.benchmarks.empty:
+        end = ds.benchmarks["year_end"].max()
+    else:
+        raise PeriodError("no period has any data: name the period, e.g. --period '2025-26 Q2'")
+    end = pd.Timestamp(end)
+    fy = end.year if end.month >= 4 else end.year - 1
+    q = ((end.month - 4) % 12) // 3 + 1
+    return Period("quarter", fy * 4 + q - 1)
+
+
+def _history_periods(ds: Dataset, authority: Authority, period: Period, years: int = 3) -> list[Period]:
+    first = period.shift(-4 * years + 1)
+    return [first.shift(i) for i in range(period.ordinal - first.ordinal + 1)]
+
+
+def _commentary(ds: Dataset, authority: str, period: str) -> pd.DataFrame:
+    c = ds.commentary
+    c = c[c["authority"].eq(authority) & c["period"].eq(period)]
+    if c.empty:
+        return pd.DataFrame(columns=["indicator_id", "highlight", "improvement", "action"])
+    wide = c.groupby(["indicator_id", "kind"])["text"].agg("\n\n".join).unstack()
+    return wide.reindex(columns=["highlight", "improvement", "action"]).reset_index()
+
+
+def build_tables(ds: Dataset, authority: str, period: str = "latest", comparators: Sequence[str] = (),
+                 indicators: Sequence[str] = ()) -> PackTables:
+    """Score one authority's pack: scorecard, summary, history, benchmark series and comparison.
+
+    Examples
+    --------
+    >>> tables = build_tables(load_dataset(), "Havering", "latest")   # doctest: +SKIP
+    >>> tables.meta["summary_sentence"]                               # doctest: +SKIP
+    'Performance data is available for 12 of the 20 indicators.'
+    """
+    la = resolve(authority)
+    comps = [resolve(c) for c in comparators if str(c).strip()]
+    p = resolve_period(ds, la, period)
+    ind = ds.indicators
+    if indicators:
+        unknown = sorted(set(indicators) - set(ind["indicator_id"]))
+        if unknown:
+            raise ConfigError(f"unknown indicator id(s) {', '.join(unknown)}; the framework has "
+                              f"{', '.join(ind['indicator_id'])}")
+        ind = ind[ind["indicator_id"].isin(list(indicators))]
+    scheme = ds.settings.rag_scheme_for(la.keys)
+    periods = _history_periods(ds, la, p)
+    scored = score(ds.values, ind, ds.targets, [la.code], periods, scheme)
+    scored["period_end"] = scored["q_ordinal"].map(lambda o: Period("quarter", int(o)).end)
+    ranks = national_ranks(ds.benchmarks, dict(zip(ind["indicator_id"], ind["polarity"])))
+    card = scored[scored["q_ordinal"].eq(p.ordinal)].copy()
+    card = attach_benchmarks(card, ds.benchmarks, ds.neighbours, [c.code for c in comps], ranks)
+    card = card.merge(ind[["indicator_id", "definition", "source"]], on="indicator_id", how="left")
+    card = card.merge(_commentary(ds, la.code, p.label), on="indicator_id", how="left")
+    for col in ("highlight", "improvement", "action"):
+        card[col] = card[col].fillna("")
+    card["polarity_text"] = card["polarity"].map(POLARITY_TEXT)
+    card["value_text"] = format_values(card["value"], card["unit"], card["decimals"])
+    band_text = (format_values(card["lower"], card["unit"], card["decimals"]) + "\u2013"
+                 + format_values(card["upper"], card["unit"], card["decimals"]))
+    card["target_text"] = np.where(card["polarity"].eq("band") & card["lower"].notna(), band_text,
+                                   format_values(card["target"], card["unit"], card["decimals"]))
+    card["small_number"] = card["denominator"].notna() & (card["denominator"] < ds.settings.small_denominator_below)
+    card["sentence"] = sentences(card)
+    order = {i: n for n, i in enumerate(ind["indicator_id"])}
+    card = card.sort_values("indicator_id", key=lambda s: s.map(order)).reset_index(drop=True)
+    card = card[SCORECARD_COLUMNS]
+
+    history = scored[["indicator_id", "period", "period_end", "value", "target", "lower", "upper", "rag", "status"]]
+    history = history[history["status"].isin(["rated", "no target", "not a target measure"])
+                      | history["value"].notna()].reset_index(drop=True)
+    series = benchmark_series(ds.benchmarks, ds.neighbours, la.code, la.name, [c.code for c in comps])
+    series = series[series["indicator_id"].isin(ind["indicator_id"])].reset_index(drop=True)
+    comparison = comparison_table(ds.benchmarks, ds.neighbours, card.assign(authority=la.code), la.code,
+                                  [c.code for c in comps], ranks)
+    has_local = ds.values["authority"].eq(la.code).any()
+    meta = {
+        "authority_code": la.code, "authority_old_code": la.old_code, "authority_name": la.name,
+        "region_name": la.region_name, "period": p.label, "period_label": p.long_label,
+        "period_end": p.end.date().isoformat(), "committee": ds.settings.committee,
+        "illustrative": bool(ds.settings.illustrative and has_local),
+        "illustrative_note": ds.settings.illustrative_note if has_local else "",
+        "has_local_data": bool(has_local),
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "kpitools_version": __version__, "rag_scheme": scheme,
+        "comparators": [c.name for c in comps], "comparator_codes": [c.code for c in comps],
+        "indicators": list(ind["indicator_id"]), "inputs": ds.inputs,
+        "summary_sentences": summary_sentences(card),
+    }
+    meta["summary_sentence"] = meta["summary_sentences"][0]
+    return PackTables(meta=meta, scorecard=card, summary=summarise(card), history=history,
+                      benchmarks=series, comparison=comparison)
+
+
+def load_or_build_tables(tables_dir: str | Path = "", data_dir: str | Path = "", authority: str = "",
+                         period: str = "latest", comparators: Sequence[str] = (),
+                         indicators: Sequence[str] = ()) -> PackTables:
+    """For notebooks: read the tables ``kpitools report`` scored, or score them now (JupyterLab)."""
+    if tables_dir:
+        tables = PackTables.read(tables_dir)
+        if indicators:
+            keep = set(indicators)
+            for name in ("scorecard", "history", "benchmarks", "comparison"):
+                df = getattr(tables, name)
+                setattr(tables, name, df[df["indicator_id"].isin(keep)].reset_index(drop=True))
+        return tables
+    ds = load_dataset(data_dir or None)
+    return build_tables(ds, authority or ds.settings.demo_authority or "", period, comparators, indicators)
+
+
+def scorecard(ds: Dataset, authority: str, period: str = "latest", comparators: Sequence[str] = ()) -> pd.DataFrame:
+    """The machine-readable scorecard for one authority and period (one row per indicator)."""
+    return build_tables(ds, authority, period, comparators).scorecard
