@@ -74,8 +74,10 @@ _STYLES: dict[str, dict[str, Any]] = {
 }
 _BENCHMARK_SERIES = ("London", "England", "Statistical neighbours", "Comparators")
 _SERIES_LEGEND = {
-    "Statistical neighbours": "Statistical neighbours (average)",
-    "Comparators": "Comparators (average)",
+    "London": "London (annual)",
+    "England": "England (annual)",
+    "Statistical neighbours": "Statistical neighbours' average (annual)",
+    "Comparators": "Comparators' average (annual)",
 }
 
 # Comparison bars: roles.
@@ -285,7 +287,7 @@ def _trend_long(history: pd.DataFrame, benchmarks: pd.DataFrame, row: Mapping[st
             if series not in seen:
                 continue
             s = b[b["series"].astype(str) == series].sort_values("year_end")
-            display = f"{name} (published)" if series == name else _SERIES_LEGEND.get(series, series)
+            display = f"{name} (published, annual)" if series == name else _SERIES_LEGEND.get(series, series)
             parts.append(pd.DataFrame({
                 "date": s["year_end"], "value": s["value"], "series": display,
                 "period": [benchmark_year_label(y, e) for y, e in zip(s["benchmark_year"], s["year_end"])],
@@ -302,7 +304,7 @@ def _trend_long(history: pd.DataFrame, benchmarks: pd.DataFrame, row: Mapping[st
 def _style_for(series: str, name: str) -> dict[str, Any]:
     if series == name:
         return _STYLES[_LOCAL]
-    if series == f"{name} (published)":
+    if series == f"{name} (published, annual)":
         return _STYLES["published"]
     for key, legend in _SERIES_LEGEND.items():
         if series == legend:
@@ -360,17 +362,15 @@ def trend_chart(
         return _base_config(_empty_chart(f"No data to chart for {_title(row)}", width, height))
 
     styles = [_style_for(s, name) for s in order]
-    color = alt.Color("series:N", title=None,
-                      scale=alt.Scale(domain=order, range=[s["color"] for s in styles]),
-                      legend=alt.Legend(orient="bottom", columns=2, symbolSize=140, labelFontSize=12))
-    dash = alt.StrokeDash("series:N", title=None,
-                          scale=alt.Scale(domain=order, range=[s["dash"] for s in styles]), legend=None)
-    shape = alt.Shape("series:N", title=None,
-                      scale=alt.Scale(domain=order, range=[s["shape"] for s in styles]), legend=None)
+    color = alt.Color("series:N", title=None, legend=None,
+                      scale=alt.Scale(domain=order, range=[s["color"] for s in styles]))
+    dash = alt.StrokeDash("series:N", title=None, legend=None,
+                          scale=alt.Scale(domain=order, range=[s["dash"] for s in styles]))
+    shape = alt.Shape("series:N", title=None, legend=None,
+                      scale=alt.Scale(domain=order, range=[s["shape"] for s in styles]))
     y_title = unit_label(unit)
     fmt = f",.{dec}f"
-    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy",
-                                                   tickCount=6, grid=False))
+    x = alt.X("date:T", title=None, axis=_time_axis(points, band))
     y = alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False, nice=True), axis=alt.Axis(format=fmt))
     tooltip = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("period:N", title="Period"),
                alt.Tooltip("label:N", title="Value")]
@@ -379,7 +379,7 @@ def trend_chart(
     if not band.empty:
         layers.append(
             alt.Chart(band).mark_area(interpolate="step-before", opacity=0.55)
-            .encode(x=alt.X("date:T"), y=alt.Y("lower:Q", title=y_title), y2="upper:Q", color=color)
+            .encode(x=x, y=alt.Y("lower:Q", title=y_title), y2="upper:Q", color=color)
         )
     target = points[points["series"] == "Target"]
     if not target.empty:
@@ -407,7 +407,62 @@ def trend_chart(
     chart = alt.layer(*layers).properties(width=width, height=height)
     if interactive:
         chart = chart.interactive(bind_y=False)
-    return _base_config(chart)
+    legend = _line_legend(order, styles, width)
+    return _base_config(alt.vconcat(chart, legend, spacing=14))
+
+
+def _quarter_label_expr() -> str:
+    """A Vega expression labelling a quarter-end date as its financial quarter (``2025-26 Q2``)."""
+    fy = "(month(datum.value) >= 3 ? year(datum.value) : year(datum.value) - 1)"
+    q = "(month(datum.value) == 5 ? 1 : month(datum.value) == 8 ? 2 : month(datum.value) == 11 ? 3 : 4)"
+    return f"{fy} + '-' + slice('' + ({fy} + 1), 2) + ' Q' + {q}"
+
+
+def _time_axis(points: pd.DataFrame, band: pd.DataFrame) -> alt.Axis:
+    """Ticks on the periods' end dates; labelled as financial quarters when they are quarters."""
+    dates = pd.concat([points.get("date", pd.Series(dtype="datetime64[ns]")),
+                       band.get("date", pd.Series(dtype="datetime64[ns]"))]).dropna()
+    dates = pd.to_datetime(dates).drop_duplicates().sort_values()
+    quarter_ends = dates.dt.month.isin([3, 6, 9, 12]).all() and (dates.dt.is_month_end).all()
+    if len(dates) and quarter_ends and len(dates) <= 40:
+        # Every quarter end from the first to the last date, so the spacing reads as time.
+        ticks = pd.date_range(dates.iloc[0], dates.iloc[-1], freq="QE-DEC")
+        values = [alt.DateTime(year=t.year, month=t.month, date=t.day) for t in ticks]
+        return alt.Axis(values=values, labelExpr=_quarter_label_expr(), labelAngle=0, labelOverlap="parity",
+                        labelFlush=False, grid=False, labelFontSize=11)
+    return alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy", tickCount=6, grid=False)
+
+
+def _line_legend(order: list[str], styles: list[dict[str, Any]], width: int) -> alt.LayerChart:
+    """A legend drawn with marks, showing each series' line pattern AND point shape together."""
+    cols = 2
+    col_width = width / cols
+    rows = []
+    for i, (series, st) in enumerate(zip(order, styles)):
+        c, r = i % cols, i // cols
+        x0 = c * col_width
+        rows.append({"series": series, "row": r, "x0": x0, "x1": x0 + 34, "xm": x0 + 17, "xt": x0 + 44,
+                     "is_band": series == "Target band", "has_point": series not in ("Target", "Target band")})
+    df = pd.DataFrame(rows)
+    n_rows = int(df["row"].max()) + 1
+    xs = alt.Scale(domain=[0, width], range=[0, width])
+    ys = alt.Scale(domain=[0, max(1, n_rows - 1)], range=[9, 9 + 22 * max(1, n_rows - 1)])
+    color = alt.Color("series:N", legend=None, scale=alt.Scale(domain=order, range=[s["color"] for s in styles]))
+    dash = alt.StrokeDash("series:N", legend=None, scale=alt.Scale(domain=order, range=[s["dash"] for s in styles]))
+    shape = alt.Shape("series:N", legend=None, scale=alt.Scale(domain=order, range=[s["shape"] for s in styles]))
+    y = alt.Y("row:Q", scale=ys, axis=None)
+    base = alt.Chart(df)
+    layers = [
+        base.transform_filter("!datum.is_band").mark_rule(strokeWidth=2.5).encode(
+            x=alt.X("x0:Q", scale=xs, axis=None), x2="x1:Q", y=y, color=color, strokeDash=dash),
+        base.transform_filter("datum.is_band").mark_rect(opacity=0.55, height=14).encode(
+            x=alt.X("x0:Q", scale=xs, axis=None), x2="x1:Q", y=y, color=color),
+        base.transform_filter("datum.has_point").mark_point(filled=True, size=60, opacity=1).encode(
+            x=alt.X("xm:Q", scale=xs, axis=None), y=y, color=color, shape=shape),
+        base.mark_text(align="left", baseline="middle", fontSize=12, color=TEXT).encode(
+            x=alt.X("xt:Q", scale=xs, axis=None), y=y, text="series:N"),
+    ]
+    return alt.layer(*layers).properties(width=width, height=22 * n_rows - 4)
 
 
 def benchmark_trend_chart(
@@ -501,7 +556,7 @@ def comparison_bars(
     height = bar_height * len(bars)
     y = alt.Y("name:N", sort=names, title=None,
               axis=alt.Axis(labelFontSize=12, labelLimit=260, ticks=False, domain=False,
-                            labelFontWeight=alt.ExprRef("endswith(datum.value, ' (selected)') ? 'bold' : 'normal'")))
+                            labelFontWeight=alt.ExprRef("indexof(datum.value, ' (selected)') >= 0 ? 'bold' : 'normal'")))
     max_value = max([v for v in list(bars["value"]) + list(refs["value"]) if not _is_missing(v)] or [1.0])
     x_scale = alt.Scale(domain=[0, max_value * 1.18], nice=False, zero=True)
     x = alt.X("bar_value:Q", title=unit_label(unit), scale=x_scale,
@@ -514,23 +569,25 @@ def comparison_bars(
     layers: list[alt.Chart] = [
         base.mark_bar(height=max(8, bar_height - 6)).encode(x=x, y=y, color=color,
                                                             tooltip=["la_name:N", "label:N", "role_text:N"]),
-        base.mark_text(align="left", dx=4, fontSize=12, color=TEXT).encode(
-            x=x, y=y, text="label:N",
-            fontWeight=alt.condition(alt.datum.role == "selected", alt.value("bold"), alt.value("normal"))),
+        base.transform_filter(alt.datum.role != "selected").mark_text(align="left", dx=4, fontSize=12, color=TEXT)
+        .encode(x=x, y=y, text="label:N"),
+        base.transform_filter(alt.datum.role == "selected").mark_text(
+            align="left", dx=4, fontSize=12, color=TEXT, fontWeight="bold").encode(x=x, y=y, text="label:N"),
     ]
-    ref_styles = {"London": (_STYLES["London"]["color"], [2, 2], "top"),
-                  "England": (_STYLES["England"]["color"], [8, 3, 2, 3], "bottom")}
-    for _, ref in refs.iterrows():
-        colour, dash, where = ref_styles.get(str(ref["role"]), (PALETTE["dark_grey"], [4, 2], "top"))
+    ref_styles = {"London": (_STYLES["London"]["color"], [2, 2]),
+                  "England": (_STYLES["England"]["color"], [8, 3, 2, 3])}
+    # Reference labels stacked above the plot (one line each) so they never collide.
+    for i, (_, ref) in enumerate(refs.sort_values("value").iterrows()):
+        colour, dash = ref_styles.get(str(ref["role"]), (PALETTE["dark_grey"], [4, 2]))
         one = pd.DataFrame([{"bar_value": ref["value"], "label": ref["label"]}])
-        layers.append(alt.Chart(one).mark_rule(strokeWidth=2, strokeDash=dash, color=colour)
+        offset = -4 - 16 * (len(refs) - 1 - i)
+        layers.append(alt.Chart(one).mark_rule(strokeWidth=2, strokeDash=dash, color=colour, y=offset + 2,
+                                               y2=height)
                       .encode(x=alt.X("bar_value:Q", scale=x_scale)))
         layers.append(
-            alt.Chart(one).mark_text(
-                align="left", dx=4, fontSize=12, fontWeight="bold", color=colour,
-                baseline="bottom" if where == "top" else "top",
-                y=-2 if where == "top" else height + 2,
-            ).encode(x=alt.X("bar_value:Q", scale=x_scale), text="label:N")
+            alt.Chart(one).mark_text(align="left", dx=4, fontSize=12, fontWeight="bold", color=colour,
+                                     baseline="bottom", y=offset + 4)
+            .encode(x=alt.X("bar_value:Q", scale=x_scale), text="label:N")
         )
     chart = alt.layer(*layers).properties(width=width, height=height)
     return _base_config(chart.configure_axisY(labelPadding=6))
@@ -574,8 +631,8 @@ def summary_chart(summary: pd.DataFrame, *, width: int = 420, bar_height: int = 
     order = list(rows["category"])
     colours = [RAG_COLOURS.get(c, NEUTRAL) for c in order]
     maxc = max(1, int(rows["count"].max()) if not rows.empty else 1)
-    x = alt.X("count:Q", title="Number of indicators", scale=alt.Scale(domain=[0, maxc * 1.15], nice=False),
-              axis=alt.Axis(tickMinStep=1, format="d", grid=True))
+    # No axis: every bar has its count written at its end.
+    x = alt.X("count:Q", title=None, scale=alt.Scale(domain=[0, maxc * 1.15], nice=False), axis=None)
     y = alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13, ticks=False, domain=False))
     base = alt.Chart(rows)
     chart = alt.layer(
@@ -607,8 +664,9 @@ def describe_trend(
 ) -> str:
     """A text alternative for :func:`trend_chart`.
 
-    Example: "Line chart: Havering's re-referrals from 2022-23 Q1 to 2025-26 Q2, latest 21.3%
-    against a target of 20.0%; England 22.6% in the year to March 2025."
+    Example: "Line chart: Re-referrals within 12 months, Havering, 2022-23 Q1 to 2025-26 Q2.
+    Latest 21.3% against a target of 20.0%. In the year to March 2025: London 20.1%, England
+    22.6%. The figures are in the tables below the chart."
     """
     row = _row(indicator_row)
     h = _for_indicator(history_one_indicator, row)
@@ -616,15 +674,15 @@ def describe_trend(
     name = _authority_name(b, authority_name)
     unit, dec = _unit(row), _decimals(row)
     title = _title(row)
-    parts: list[str] = []
+    sentences: list[str] = []
     if not h.empty and "period_end" in h.columns:
         h = h.assign(period_end=pd.to_datetime(h["period_end"])).sort_values("period_end")
     last = _last_valid(h, "value")
     if last is not None:
         valid = h[pd.to_numeric(h["value"], errors="coerce").notna()]
         first_p, last_p = str(valid.iloc[0].get("period", "")), str(last.get("period", ""))
-        span = f" from {first_p} to {last_p}" if first_p != last_p else f" in {last_p}"
-        text = f"Line chart: {name}'s {title}{span}, latest {format_value(last['value'], unit, dec)}"
+        span = f"{first_p} to {last_p}" if first_p != last_p else last_p
+        text = f"Line chart: {title}, {name}, {span}. Latest {format_value(last['value'], unit, dec)}"
         lo, hi = last.get("lower"), last.get("upper")
         if not _is_missing(lo) and not _is_missing(hi):
             text += f" against a target band of {format_value(lo, unit, dec)} to {format_value(hi, unit, dec)}"
@@ -632,24 +690,24 @@ def describe_trend(
             text += f" against a target of {format_value(last['target'], unit, dec)}"
         else:
             text += " (no target)"
-        parts.append(text)
+        sentences.append(text)
     else:
-        parts.append(f"Line chart: published figures for {title}")
+        sentences.append(f"Line chart: published figures for {title}")
     if not b.empty:
         b = b.assign(value=pd.to_numeric(b["value"], errors="coerce")).dropna(subset=["value"])
-        bench = []
+        by_year: dict[str, list[str]] = {}
         for series in (name, "London", "England", "Statistical neighbours", "Comparators"):
             s = b[b["series"].astype(str) == series]
             if s.empty:
                 continue
             s = s.sort_values("benchmark_year").iloc[-1]
-            label = {name: f"{name} published", "Statistical neighbours": "statistical neighbours' average",
+            label = {name: f"{name} (published)", "Statistical neighbours": "statistical neighbours' average",
                      "Comparators": "comparators' average"}.get(series, series)
-            bench.append(f"{label} {format_value(s['value'], unit, dec)} in the "
-                         f"{benchmark_year_label(s['benchmark_year'], s.get('year_end'))}")
-        if bench:
-            parts.append("; ".join(bench))
-    return "; ".join(parts) + ". The figures are in the table below the chart."
+            year = benchmark_year_label(s["benchmark_year"], s.get("year_end"))
+            by_year.setdefault(year, []).append(f"{label} {format_value(s['value'], unit, dec)}")
+        for year, items in by_year.items():
+            sentences.append(f"In the {year}: " + ", ".join(items))
+    return ". ".join(sentences) + ". The figures are in the tables below the chart."
 
 
 def describe_comparison(comparison_one_indicator: pd.DataFrame, indicator_row: Mapping[str, Any] | pd.Series) -> str:
@@ -734,8 +792,8 @@ def trend_tables(
         b = b.assign(value=pd.to_numeric(b["value"], errors="coerce"))
         b["Year"] = [benchmark_year_label(y, e) for y, e in zip(b["benchmark_year"], b.get("year_end", [None] * len(b)))]
         b["_order"] = b["benchmark_year"]
-        wide = b.pivot_table(index=["_order", "Year"], columns="series", values="value", aggfunc="first",
-                             dropna=False).reset_index()
+        wide = (b.groupby(["_order", "Year", "series"], sort=True)["value"].first()
+                .unstack("series").reset_index())
         cols = [c for c in [name, "London", "England", "Statistical neighbours", "Comparators"] if c in wide.columns]
         t = wide[["Year"] + cols].copy()
         for c in cols:

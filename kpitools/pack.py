@@ -142,7 +142,7 @@ def build_tables(ds: Dataset, authority: str, period: str = "latest", comparator
     card = card.merge(ind[["indicator_id", "definition", "source"]], on="indicator_id", how="left")
     card = card.merge(_commentary(ds, la.code, p.label), on="indicator_id", how="left")
     for col in ("highlight", "improvement", "action"):
-        card[col] = card[col].fillna("")
+        card[col] = card[col].astype("object").fillna("")
     card["polarity_text"] = card["polarity"].map(POLARITY_TEXT)
     card["value_text"] = format_values(card["value"], card["unit"], card["decimals"])
     band_text = (format_values(card["lower"], card["unit"], card["decimals"]) + "\u2013"

@@ -1,0 +1,168 @@
+"""Loading: every shared DfE file, both neighbour layouts, values as analysts write them, bad input."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kpitools.errors import InputError
+from kpitools.loaders import load_dataset, load_neighbours, read_dfe_file
+from kpitools.periods import parse_periods
+from kpitools.values import parse_values
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW = ROOT / "data" / "raw"
+DFE_FILES = sorted(p.name for p in (RAW / "published").glob("*.csv") if not p.name.startswith("sn_model"))
+
+
+@pytest.mark.parametrize("name", DFE_FILES)
+def test_every_shared_dfe_file_loads(name):
+    problems = []
+    df = read_dfe_file(RAW / "published" / name, RAW, problems)
+    assert problems == []
+    assert {"time_period", "geographic_level", "new_la_code", "la_name"} <= set(df.columns)
+    assert (df["geographic_level"] == "National").any()
+    assert df["new_la_code"].eq("E09000016").any()
+
+
+def test_demo_dataset_loads_with_benchmarks_from_four_files():
+    ds = load_dataset(RAW)
+    assert len(ds.indicators) == 20
+    assert ds.benchmarks.groupby("indicator_id").ngroups == 8
+    assert {i["path"].split("/")[-1] for i in ds.inputs} >= set(DFE_FILES)
+    assert all(len(i["sha256"]) == 64 for i in ds.inputs)
+    # the XLSX extract was read: 2025-26 values are present
+    assert ds.values["source_file"].str.endswith(".xlsx").any()
+
+
+@pytest.mark.parametrize("path", [RAW / "published" / "sn_model_2025_wide.csv",
+                                  ROOT / "tests" / "data" / "sn_model_2021_layout.csv"])
+def test_both_neighbour_layouts_load(path):
+    problems = []
+    sn = load_neighbours(path, path.parent, problems)
+    assert problems == []
+    assert sn["la_code"].nunique() == 153
+    havering = sn[sn["la_code"] == "E09000016"]
+    assert havering["neighbour_rank"].tolist() == list(range(1, 11))
+    assert havering["neighbour_code"].iloc[0] == "E09000004"  # Bexley, old code 303
+    assert havering["closeness"].iloc[0] == "Extremely close"
+
+
+def test_periods_written_every_way_analysts_write_them():
+    got = parse_periods(pd.Series(["2017-18 Q1", "Q1 2017/18", "2017/18 Q1", "2017/2018 Q1", "2017-18", "2018-08",
+                                   "Aug 2018", "2017\u201318 Q1"]))["label"].tolist()
+    assert got == ["2017-18 Q1"] * 4 + ["2017-18", "2018-08", "2018-08", "2017-18 Q1"]
+    assert parse_periods(pd.Series(["2017-19 Q1", "Q5 2017/18", "soon"]))["kind"].isna().all()
+
+
+def test_values_written_every_way_analysts_write_them():
+    v = parse_values(pd.Series(["60.9%", "60.9", " 12 ", "1,234", "c", "[x]", "z", "u", "k", "\u2013", "N/A", ""]))
+    assert v["value"].iloc[:4].tolist() == [60.9, 60.9, 12.0, 1234.0]
+    assert v["value_status"].iloc[4:].tolist() == ["suppressed", "missing", "missing", "missing", "suppressed",
+                                                   "missing", "missing", "missing"]
+    assert v["value"].iloc[4:].isna().all()  # a symbol is never a number, never zero
+    bad = parse_values(pd.Series(["#DIV/0!", "80%%", "about 5", "inf"]))
+    assert (bad["value_status"] == "invalid").all()
+
+
+def _copy_demo(tmp_path: Path) -> Path:
+    dst = tmp_path / "raw"
+    shutil.copytree(RAW, dst)
+    return dst
+
+
+def _error(data_dir: Path) -> InputError:
+    with pytest.raises(InputError) as exc:
+        load_dataset(data_dir)
+    return exc.value
+
+
+def test_bad_inputs_are_all_reported_with_file_row_and_column(tmp_path):
+    raw = _copy_demo(tmp_path)
+    extract = raw / "local" / "havering" / "havering_2023-24.csv"
+    lines = extract.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("value")] = "#DIV/0!"
+    lines[1] = ",".join(row)
+    row = lines[2].split(",")
+    row[header.index("period")] = "Quarter five"
+    lines[2] = ",".join(row)
+    row = lines[3].split(",")
+    row[header.index("indicator_id")] = "NOT_AN_INDICATOR"
+    lines[3] = ",".join(row)
+    extract.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    targets = raw / "framework" / "targets.csv"
+    t = pd.read_csv(targets, dtype=str, keep_default_na=False)
+    band = t.index[t["indicator_id"] == "PLACEMENT_MOVES"][0]
+    t.loc[band, ["lower", "upper"]] = ["18", "12"]
+    t.to_csv(targets, index=False)
+
+    err = _error(raw)
+    text = str(err)
+    where = {(p.file.split("/")[-1], p.row, p.column) for p in err.problems}
+    assert ("havering_2023-24.csv", 2, "value") in where
+    assert ("havering_2023-24.csv", 3, "period") in where
+    assert ("havering_2023-24.csv", 4, "indicator_id") in where
+    assert ("targets.csv", band + 2, "lower") in where
+    assert "#DIV/0!" in text and "NOT_AN_INDICATOR" in text and "lower no greater than upper" in text
+    assert len(err.problems) >= 4
+
+
+def test_missing_column_is_named(tmp_path):
+    raw = _copy_demo(tmp_path)
+    ind = raw / "framework" / "indicators.csv"
+    ind.write_text(ind.read_text(encoding="utf-8").replace("polarity,", "polarty,", 1), encoding="utf-8")
+    err = _error(raw)
+    assert any(p.column == "polarity" and p.row == 1 for p in err.problems)
+
+
+def test_duplicate_values_name_both_places(tmp_path):
+    raw = _copy_demo(tmp_path)
+    extract = raw / "local" / "havering" / "havering_2023-24.csv"
+    lines = extract.read_text(encoding="utf-8").splitlines()
+    extract.write_text("\n".join(lines + [lines[1]]) + "\n", encoding="utf-8")
+    err = _error(raw)
+    dup = [p for p in err.problems if "one value per authority" in p.expected]
+    assert dup and f"row {len(lines) + 1}" in dup[0].expected
+
+
+def test_dfe_file_with_a_renamed_column_is_reported(tmp_path):
+    raw = _copy_demo(tmp_path)
+    f = raw / "published" / "d3_cpps_subsequent_plan_2013_to_2025.csv"
+    f.write_text(f.read_text(encoding="utf-8").replace("CPP_subsequent_percent", "CPP_subsequent_pct", 1), encoding="utf-8")
+    err = _error(raw)
+    assert any(p.column == "benchmark_column" and "d3_cpps" in p.expected for p in err.problems)
+
+
+def test_neighbour_model_with_an_unknown_authority_is_reported(tmp_path):
+    raw = _copy_demo(tmp_path)
+    f = raw / "published" / "sn_model_2025_wide.csv"
+    text = f.read_text(encoding="utf-8-sig").replace("311,Havering,3,London,303,", "311,Havering,3,London,999,", 1)
+    f.write_text(text, encoding="utf-8")
+    err = _error(raw)
+    assert any(p.column == "SN_1" and p.found == "999" for p in err.problems)
+
+
+def test_windows_1252_extract_is_read(tmp_path):
+    raw = _copy_demo(tmp_path)
+    f = raw / "commentary" / "havering_commentary.csv"
+    text = f.read_text(encoding="utf-8") + "Havering,CP_REPEAT,2025-26 Q2,highlight,Caf\u00e9 \u2013 a note in Windows-1252\n"
+    f.write_bytes(text.encode("cp1252", errors="replace"))
+    ds = load_dataset(raw)
+    assert ds.commentary["text"].str.contains("Caf\u00e9 \u2013 a note").any()
+
+
+def test_processed_tables_are_written_only_for_good_input(tmp_path, monkeypatch):
+    monkeypatch.setenv("KPITOOLS_HOME", str(tmp_path))
+    raw = _copy_demo(tmp_path)
+    (raw / "framework" / "targets.csv").write_text("authority,indicator_id\nHavering,CP_REPEAT\n", encoding="utf-8")
+    with pytest.raises(InputError):
+        load_dataset(raw, write_processed=True)
+    assert not (tmp_path / "data" / "processed").exists()
+    shutil.copy(RAW / "framework" / "targets.csv", raw / "framework" / "targets.csv")
+    load_dataset(raw, write_processed=True)
+    written = sorted(p.name for p in (tmp_path / "data" / "processed").iterdir())
+    assert "values.parquet" in written and "inputs.json" in written
+    assert pd.read_parquet(tmp_path / "data" / "processed" / "values.parquet")["value"].notna().any()
