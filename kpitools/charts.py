@@ -31,6 +31,8 @@ __all__ = [
     "benchmark_year_label",
     "trend_chart",
     "benchmark_trend_chart",
+    "has_trend_data",
+    "explorer_chart",
     "comparison_bars",
     "summary_chart",
     "describe_trend",
@@ -180,14 +182,15 @@ def unit_label(unit: str | None) -> str:
 
 
 def benchmark_year_label(year: Any, year_end: Any = None) -> str:
-    """``2025`` with a year end of 31 March 2025 gives ``year to March 2025``."""
+    """``2025`` with a year end of 31 March 2025 gives ``year to March 2025``; without the year end,
+    ``published year 2025`` (DfE's ``time_period``)."""
     if not _is_missing(year_end):
         ts = pd.Timestamp(year_end)
         return f"year to {ts.strftime('%B %Y')}"
     if _is_missing(year):
         return "latest published year"
     try:
-        return f"year to March {int(year)}"
+        return f"published year {int(year)}"
     except (TypeError, ValueError):
         return str(year)
 
@@ -215,18 +218,24 @@ def _title(row: Mapping[str, Any]) -> str:
     return str(row.get("indicator_id", "Indicator")) if _is_missing(t) else str(t)
 
 
-def _base_config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return (
-        chart.configure(font=FONT, background="white", aria=False)
-        .configure_axis(
-            labelColor=TEXT, titleColor=TEXT, labelFontSize=12, titleFontSize=12,
-            gridColor="#E5E5E5", domainColor="#505A5F", tickColor="#505A5F", titleFontWeight="bold",
-        )
-        .configure_legend(labelColor=TEXT, titleColor=TEXT, labelFontSize=12, titleFontSize=12,
-                          labelLimit=320, symbolStrokeWidth=2.5)
-        .configure_view(stroke=None)
-        .configure_text(font=FONT)
-    )
+_CONFIG = dict(
+    font=FONT, background="white", aria=False,
+    axis=dict(labelColor=TEXT, titleColor=TEXT, labelFontSize=12, titleFontSize=12, gridColor="#E5E5E5",
+              domainColor="#505A5F", tickColor="#505A5F", titleFontWeight="bold"),
+    legend=dict(labelColor=TEXT, titleColor=TEXT, labelFontSize=12, titleFontSize=12, labelLimit=320,
+                symbolStrokeWidth=2.5),
+    view=dict(stroke=None),
+    text=dict(font=FONT),
+)
+
+
+def _base_config(chart: alt.TopLevelMixin, **extra: Any) -> alt.TopLevelMixin:
+    """Apply the house style in one step (each ``configure_*`` call would copy the whole chart)."""
+    config = {k: (dict(v) if isinstance(v, dict) else v) for k, v in _CONFIG.items()}
+    for key, value in extra.items():
+        config.setdefault(key, {}).update(value)
+    chart.config = alt.Config(**config)
+    return chart
 
 
 # --------------------------------------------------------------------------------------------
@@ -371,7 +380,8 @@ def trend_chart(
     y_title = unit_label(unit)
     fmt = f",.{dec}f"
     x = alt.X("date:T", title=None, axis=_time_axis(points, band))
-    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False, nice=True), axis=alt.Axis(format=fmt))
+    y_scale = alt.Scale(zero=False, nice=True, padding=12)
+    y = alt.Y("value:Q", title=y_title, scale=y_scale, axis=alt.Axis(format=fmt))
     tooltip = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("period:N", title="Period"),
                alt.Tooltip("label:N", title="Value")]
 
@@ -379,7 +389,8 @@ def trend_chart(
     if not band.empty:
         layers.append(
             alt.Chart(band).mark_area(interpolate="step-before", opacity=0.55)
-            .encode(x=x, y=alt.Y("lower:Q", title=y_title), y2="upper:Q", color=color)
+            .encode(x=x, y=alt.Y("lower:Q", title=y_title, scale=y_scale, axis=alt.Axis(format=fmt)), y2="upper:Q",
+                    color=color)
         )
     target = points[points["series"] == "Target"]
     if not target.empty:
@@ -418,18 +429,45 @@ def _quarter_label_expr() -> str:
     return f"{fy} + '-' + slice('' + ({fy} + 1), 2) + ' Q' + {q}"
 
 
+def _thin(ticks: pd.DatetimeIndex, most: int = 7) -> pd.DatetimeIndex:
+    """At most ``most`` evenly spaced ticks, counted back from the last so the latest is labelled."""
+    if len(ticks) <= most:
+        return ticks
+    step = -(-len(ticks) // most)
+    return ticks[::-1][::step][::-1]
+
+
+def _tick_values(ticks: pd.DatetimeIndex) -> list[str]:
+    """Tick dates as Vega-Lite parses the data's dates (local midnight), cheaply (no DateTime objects)."""
+    return [t.strftime("%Y-%m-%dT00:00:00") for t in ticks]
+
+
+def _fy_label_expr(shift: int) -> str:
+    fy = f"(year(datum.value) - {shift})"
+    return f"{fy} + '-' + slice('' + ({fy} + 1), 2)"
+
+
 def _time_axis(points: pd.DataFrame, band: pd.DataFrame) -> alt.Axis:
-    """Ticks on the periods' end dates; labelled as financial quarters when they are quarters."""
+    """Ticks on the periods' end dates, labelled as financial quarters (``2025-26 Q2``) when the
+    dates are quarter ends and as financial years (``2024-25``) when they are all 31 March."""
     dates = pd.concat([points.get("date", pd.Series(dtype="datetime64[ns]")),
                        band.get("date", pd.Series(dtype="datetime64[ns]"))]).dropna()
     dates = pd.to_datetime(dates).drop_duplicates().sort_values()
-    quarter_ends = dates.dt.month.isin([3, 6, 9, 12]).all() and (dates.dt.is_month_end).all()
-    if len(dates) and quarter_ends and len(dates) <= 40:
-        # Every quarter end from the first to the last date, so the spacing reads as time.
+    if len(dates) == 0:
+        return alt.Axis(format="%b %Y", labelAngle=0, grid=False)
+    month_ends = bool(dates.dt.is_month_end.all())
+    if month_ends and dates.dt.month.nunique() == 1 and len(dates) <= 60:
+        # Annual figures (published years): one tick a year, a financial year when it ends in March.
+        month = int(dates.iloc[0].month)
+        ticks = pd.date_range(dates.iloc[0], dates.iloc[-1], freq=f"YE-{dates.iloc[0].strftime('%b').upper()}")
+        label = dict(labelExpr=_fy_label_expr(1)) if month == 3 else dict(format="%b %Y")
+        return alt.Axis(values=_tick_values(_thin(ticks)), labelAngle=0, labelOverlap=False, labelFlush=False,
+                        grid=False, labelFontSize=11, **label)
+    if month_ends and bool(dates.dt.month.isin([3, 6, 9, 12]).all()) and len(dates) <= 80:
+        # Quarter ends, labelled as financial quarters; the latest period is always labelled.
         ticks = pd.date_range(dates.iloc[0], dates.iloc[-1], freq="QE-DEC")
-        values = [alt.DateTime(year=t.year, month=t.month, date=t.day) for t in ticks]
-        return alt.Axis(values=values, labelExpr=_quarter_label_expr(), labelAngle=0, labelOverlap="parity",
-                        labelFlush=False, grid=False, labelFontSize=11)
+        return alt.Axis(values=_tick_values(_thin(ticks)), labelExpr=_quarter_label_expr(), labelAngle=0,
+                        labelOverlap=False, labelFlush=False, grid=False, labelFontSize=11)
     return alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy", tickCount=6, grid=False)
 
 
@@ -463,6 +501,20 @@ def _line_legend(order: list[str], styles: list[dict[str, Any]], width: int) -> 
             x=alt.X("xt:Q", scale=xs, axis=None), y=y, text="series:N"),
     ]
     return alt.layer(*layers).properties(width=width, height=22 * n_rows - 4)
+
+
+def has_trend_data(
+    history_one_indicator: pd.DataFrame,
+    benchmarks_one_indicator: pd.DataFrame | None,
+    indicator_row: Mapping[str, Any] | pd.Series,
+) -> bool:
+    """True when :func:`trend_chart` would draw at least one value."""
+    row = _row(indicator_row)
+    h = _for_indicator(history_one_indicator, row)
+    b = _for_indicator(benchmarks_one_indicator, row)
+    has_h = not h.empty and "value" in h.columns and pd.to_numeric(h["value"], errors="coerce").notna().any()
+    has_b = not b.empty and pd.to_numeric(b["value"], errors="coerce").notna().any()
+    return bool(has_h or has_b)
 
 
 def benchmark_trend_chart(
@@ -569,6 +621,8 @@ def comparison_bars(
     layers: list[alt.Chart] = [
         base.mark_bar(height=max(8, bar_height - 6)).encode(x=x, y=y, color=color,
                                                             tooltip=["la_name:N", "label:N", "role_text:N"]),
+    ]
+    labels = [
         base.transform_filter(alt.datum.role != "selected").mark_text(align="left", dx=4, fontSize=12, color=TEXT)
         .encode(x=x, y=y, text="label:N"),
         base.transform_filter(alt.datum.role == "selected").mark_text(
@@ -589,8 +643,8 @@ def comparison_bars(
                                      baseline="bottom", y=offset + 4)
             .encode(x=alt.X("bar_value:Q", scale=x_scale), text="label:N")
         )
-    chart = alt.layer(*layers).properties(width=width, height=height)
-    return _base_config(chart.configure_axisY(labelPadding=6))
+    chart = alt.layer(*layers, *labels).properties(width=width, height=height)  # labels drawn last, on top
+    return _base_config(chart, axisY={"labelPadding": 6})
 
 
 # --------------------------------------------------------------------------------------------
@@ -710,8 +764,9 @@ def describe_trend(
     return ". ".join(sentences) + ". The figures are in the tables below the chart."
 
 
-def describe_comparison(comparison_one_indicator: pd.DataFrame, indicator_row: Mapping[str, Any] | pd.Series) -> str:
-    """A text alternative for :func:`comparison_bars`."""
+def describe_comparison(comparison_one_indicator: pd.DataFrame, indicator_row: Mapping[str, Any] | pd.Series,
+                        *, year_label: str | None = None) -> str:
+    """A text alternative for :func:`comparison_bars` (``year_label`` e.g. "year to March 2025")."""
     row = _row(indicator_row)
     bars, refs = _comparison_frame(comparison_one_indicator, row)
     title = _title(row)
@@ -722,8 +777,8 @@ def describe_comparison(comparison_one_indicator: pd.DataFrame, indicator_row: M
     n = len(with_value)
     year = bars["benchmark_year"].dropna().iloc[0] if "benchmark_year" in bars.columns and bars["benchmark_year"].notna().any() else None
     text = f"Bar chart: {title}"
-    if year is not None:
-        text += f", {benchmark_year_label(year)}"
+    if year_label or year is not None:
+        text += f", {year_label or benchmark_year_label(year)}"
     text += f", {n} authorit{'y' if n == 1 else 'ies'} ordered best first"
     sel = with_value[with_value["role"] == "selected"]
     if not sel.empty:
@@ -846,3 +901,72 @@ def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
             out.append({"Category": word, "Number of indicators": str(int(r["count"])),
                         "Percent": f"{pct} of {heading}" if pct != "–" else pct})
     return pd.DataFrame(out, columns=["Category", "Number of indicators", "Percent"])
+
+
+# --------------------------------------------------------------------------------------------
+# Exploration (JupyterLab only: interactive, never exported)
+# --------------------------------------------------------------------------------------------
+
+def explorer_chart(
+    history: pd.DataFrame,
+    benchmarks: pd.DataFrame,
+    scorecard: pd.DataFrame,
+    *,
+    authority_name: str | None = None,
+    width: int = 640,
+    height: int = 300,
+    years_before: int = 1,
+) -> alt.LayerChart:
+    """One interactive chart for every indicator: a drop-down picks the indicator, clicking the
+    legend highlights a series, hovering shows the figures.
+
+    Parameters
+    ----------
+    history, benchmarks, scorecard
+        ``PackTables.history``, ``.benchmarks`` and ``.scorecard``.
+    authority_name
+        Name of the local series (default: the benchmark series that is not a reference series).
+    years_before
+        Published years shown before the first local period.
+
+    Notes
+    -----
+    Needs a JavaScript renderer (JupyterLab); the committee pack uses the static charts instead.
+    """
+    name = _authority_name(benchmarks, authority_name)
+    titles = dict(zip(scorecard["indicator_id"].astype(str), scorecard["title"].astype(str)))
+    rows = []
+    for ind, title in titles.items():
+        row = scorecard[scorecard["indicator_id"].astype(str) == ind].iloc[0].to_dict()
+        points, band, _ = _trend_long(_for_indicator(history, row), _for_indicator(benchmarks, row), row, name)
+        if points.empty:
+            continue
+        points = points.assign(indicator=f"{ind}: {title}")
+        rows.append(points)
+    data = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["date", "value", "series", "period", "label", "indicator"])
+    options = list(dict.fromkeys(data["indicator"])) or ["(no data)"]
+    pick = alt.param(name="indicator_pick", value=options[0],
+                     bind=alt.binding_select(options=options, name="Indicator: "))
+    order = [name, "Target", f"{name} (published, annual)"] + [_SERIES_LEGEND[s] for s in _BENCHMARK_SERIES]
+    styles = [_style_for(s, name) for s in order]
+    legend_pick = alt.selection_point(fields=["series"], bind="legend")
+    color = alt.Color("series:N", title="Series", scale=alt.Scale(domain=order, range=[s["color"] for s in styles]),
+                      legend=alt.Legend(orient="bottom", columns=2))
+    dash = alt.StrokeDash("series:N", scale=alt.Scale(domain=order, range=[s["dash"] for s in styles]), legend=None)
+    shape = alt.Shape("series:N", scale=alt.Scale(domain=order, range=[s["shape"] for s in styles]), legend=None)
+    opacity = alt.condition(legend_pick, alt.value(1.0), alt.value(0.15))
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
+    y = alt.Y("value:Q", title="Value", scale=alt.Scale(zero=False))
+    base = alt.Chart(data).transform_filter(alt.datum.indicator == pick)
+    tooltip = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("period:N", title="Period"),
+               alt.Tooltip("label:N", title="Value")]
+    lines = base.transform_filter(alt.datum.series != "Target").mark_line(strokeWidth=2.5).encode(
+        x=x, y=y, color=color, strokeDash=dash, opacity=opacity)
+    target = base.transform_filter(alt.datum.series == "Target").mark_line(
+        strokeWidth=2, interpolate="step-before").encode(x=x, y=y, color=color, strokeDash=dash, opacity=opacity)
+    points = base.transform_filter(alt.datum.series != "Target").mark_point(filled=True, size=60).encode(
+        x=x, y=y, color=color, shape=shape, opacity=opacity, tooltip=tooltip)
+    chart = alt.layer(target, lines, points).add_params(pick, legend_pick).properties(
+        width=width, height=height, title=alt.Title(alt.expr(pick.name), anchor="start"))
+    return _base_config(chart)
