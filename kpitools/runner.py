@@ -20,7 +20,8 @@ from .report import _safe_name, build_pack, pack_path
 
 def run_pack(authority: str | None = None, period: str = "latest", data_dir: str | Path | None = None,
              comparators: Sequence[str] = (), indicators: Sequence[str] = (), outputs: str | Path | None = None,
-             dataset: Dataset | None = None, notebooks: Sequence[str] = REPORT_NOTEBOOKS) -> Path:
+             dataset: Dataset | None = None, notebooks: Sequence[str] = REPORT_NOTEBOOKS,
+             notebooks_dir: Path | None = None) -> Path:
     """Build one authority's pack for one period and return the published folder.
 
     Raises
@@ -48,6 +49,6 @@ def run_pack(authority: str | None = None, period: str = "latest", data_dir: str
         "indicators": list(indicators), "tables_dir": str(tables_dir), "data_dir": str(paths.raw),
     }
     result = build_pack(pack_path(paths.outputs, la.name, period_label),
-                        [paths.notebooks / f"{n}.ipynb" for n in notebooks], parameters,
+                        [(notebooks_dir or paths.notebooks) / f"{n}.ipynb" for n in notebooks], parameters,
                         meta=tables.meta, summary=tables.summary, attachments=[csv, json_file])
     return result.path
