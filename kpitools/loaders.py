@@ -129,6 +129,23 @@ def _tables_under(folder: Path) -> list[Path]:
                   and not p.name.startswith(("~$", ".")))
 
 
+def _checked_tables(paths: Paths, folder: Path, schema, problems: list[Problem], inputs: list[Path]):
+    """Each table under ``folder`` whose header satisfies ``schema`` (cell problems are collected,
+    a table with a missing column is skipped after its problem is recorded)."""
+    expect = tuple(name for name, col in schema.columns.items() if col.required)
+    for path in _tables_under(folder):
+        inputs.append(path)
+        table, found = read_table(path, paths.raw, expect=expect)
+        problems += found
+        if table is None:
+            continue
+        name = _display(path, paths.raw)
+        schema_problems = schemas.check(table.frame, schema, name, table.first_row)
+        problems += schema_problems
+        if not any(p.row == 1 for p in schema_problems):
+            yield table, name
+
+
 def _rows(table: RawTable, mask: pd.Series) -> pd.Series:
     return (mask[mask].index.to_series() + table.first_row).astype(int)
 
@@ -221,19 +238,8 @@ def load_local_values(paths: Paths, indicators: pd.DataFrame, problems: list[Pro
                       inputs: list[Path]) -> pd.DataFrame:
     cols = ["authority", "indicator_id", "period", "kind", "ordinal", "period_end", "value", "value_status",
             "symbol", "reason", "numerator", "denominator", "source_file", "source_row"]
-    frames = []
-    for path in _tables_under(paths.local):
-        inputs.append(path)
-        table, found = read_table(path, paths.raw, expect=("authority", "indicator_id", "period", "value"))
-        problems += found
-        if table is None:
-            continue
-        name = _display(path, paths.raw)
-        schema_problems = schemas.check(table.frame, schemas.LOCAL_VALUES, name, table.first_row)
-        problems += schema_problems
-        if any(p.row == 1 for p in schema_problems):
-            continue
-        frames.append(_normalise_values(table, name, indicators, problems))
+    frames = [_normalise_values(table, name, indicators, problems) for table, name in
+              _checked_tables(paths, paths.local, schemas.LOCAL_VALUES, problems, inputs)]
     if not frames:
         return pd.DataFrame(columns=cols)
     df = pd.concat(frames, ignore_index=True)
@@ -307,17 +313,7 @@ def _normalise_values(table: RawTable, name: str, indicators: pd.DataFrame, prob
 def load_commentary(paths: Paths, indicators: pd.DataFrame, problems: list[Problem], inputs: list[Path]) -> pd.DataFrame:
     cols = ["authority", "indicator_id", "period", "kind", "text"]
     frames = []
-    for path in _tables_under(paths.commentary):
-        inputs.append(path)
-        table, found = read_table(path, paths.raw, expect=tuple(cols))
-        problems += found
-        if table is None:
-            continue
-        name = _display(path, paths.raw)
-        schema_problems = schemas.check(table.frame, schemas.COMMENTARY, name, table.first_row)
-        problems += schema_problems
-        if any(p.row == 1 for p in schema_problems):
-            continue
+    for table, name in _checked_tables(paths, paths.commentary, schemas.COMMENTARY, problems, inputs):
         df = table.frame
         out = pd.DataFrame(index=df.index)
         out["authority"] = resolve_codes(df["authority"])
