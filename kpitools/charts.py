@@ -568,6 +568,9 @@ def _comparison_frame(comparison: pd.DataFrame, row: Mapping[str, Any]) -> tuple
     ]
     bars["role_text"] = bars["role"].map(_ROLE_LEGEND).fillna(bars["role"])
     bars["bar_value"] = bars["value"].fillna(0.0)
+    # Position among the authorities shown, best = 1; equal values at the displayed precision share
+    # the better position (as DfE's LAIT ranks do).
+    bars["position"] = bars["value"].round(dec).rank(method="min", ascending=ascending).astype("Int64")
     refs["label"] = [f"{r} {format_value(v, unit, dec)}" for r, v in zip(refs["role"], refs["value"])]
     refs = refs.dropna(subset=["value"])
     return bars.reset_index(drop=True), refs.reset_index(drop=True)
@@ -577,7 +580,7 @@ def comparison_bars(
     comparison_one_indicator: pd.DataFrame,
     indicator_row: Mapping[str, Any] | pd.Series,
     *,
-    width: int = 520,
+    width: int = 460,
     bar_height: int = 22,
 ) -> alt.LayerChart:
     """Horizontal ranked bars: the authority against its neighbours and comparators.
@@ -595,8 +598,9 @@ def comparison_bars(
     -------
     altair.LayerChart
         Bars ordered best first by polarity; the selected authority in dark blue, its name in bold
-        and followed by "(selected)"; comparators named "(comparator)"; value labels at the bar
-        ends; dashed London and England rules with their names and values written on them.
+        and followed by "(selected)"; comparators named "(comparator)"; the values written in a
+        column to the right of the plot; dashed London and England rules with their names and
+        values written above the plot.
     """
     row = _row(indicator_row)
     bars, refs = _comparison_frame(comparison_one_indicator, row)
@@ -610,7 +614,7 @@ def comparison_bars(
               axis=alt.Axis(labelFontSize=12, labelLimit=260, ticks=False, domain=False,
                             labelFontWeight=alt.ExprRef("indexof(datum.value, ' (selected)') >= 0 ? 'bold' : 'normal'")))
     max_value = max([v for v in list(bars["value"]) + list(refs["value"]) if not _is_missing(v)] or [1.0])
-    x_scale = alt.Scale(domain=[0, max_value * 1.18], nice=False, zero=True)
+    x_scale = alt.Scale(domain=[0, max_value * 1.04], nice=False, zero=True)
     x = alt.X("bar_value:Q", title=unit_label(unit), scale=x_scale,
               axis=alt.Axis(format=f",.{dec}f", grid=True, tickCount=5))
     color = alt.Color("role_text:N", title=None,
@@ -622,11 +626,13 @@ def comparison_bars(
         base.mark_bar(height=max(8, bar_height - 6)).encode(x=x, y=y, color=color,
                                                             tooltip=["la_name:N", "label:N", "role_text:N"]),
     ]
+    # Values in a column to the right of the plot, like a table: never crossed by the reference lines.
     labels = [
-        base.transform_filter(alt.datum.role != "selected").mark_text(align="left", dx=4, fontSize=12, color=TEXT)
-        .encode(x=x, y=y, text="label:N"),
+        base.transform_filter(alt.datum.role != "selected").mark_text(align="left", fontSize=12, color=TEXT)
+        .encode(x=alt.value(width + 10), y=y, text="label:N"),
         base.transform_filter(alt.datum.role == "selected").mark_text(
-            align="left", dx=4, fontSize=12, color=TEXT, fontWeight="bold").encode(x=x, y=y, text="label:N"),
+            align="left", fontSize=12, color=TEXT, fontWeight="bold").encode(x=alt.value(width + 10), y=y,
+                                                                              text="label:N"),
     ]
     ref_styles = {"London": (_STYLES["London"]["color"], [2, 2]),
                   "England": (_STYLES["England"]["color"], [8, 3, 2, 3])}
@@ -782,8 +788,10 @@ def describe_comparison(comparison_one_indicator: pd.DataFrame, indicator_row: M
     text += f", {n} authorit{'y' if n == 1 else 'ies'} ordered best first"
     sel = with_value[with_value["role"] == "selected"]
     if not sel.empty:
-        pos = list(with_value.index).index(sel.index[0]) + 1
-        text += f". {sel.iloc[0]['la_name']} is {_ordinal(pos)} of {n} at {format_value(sel.iloc[0]['value'], unit, dec)}"
+        pos = int(sel.iloc[0]["position"])
+        joint = "joint " if int((with_value["position"] == pos).sum()) > 1 else ""
+        text += (f". {sel.iloc[0]['la_name']} is {joint}{_ordinal(pos)} of {n} at "
+                 f"{format_value(sel.iloc[0]['value'], unit, dec)}")
     elif (bars["role"] == "selected").any():
         text += f". {bars[bars['role'] == 'selected'].iloc[0]['la_name']} has no published figure"
     if n:
@@ -863,19 +871,19 @@ def trend_tables(
 def comparison_table(comparison_one_indicator: pd.DataFrame, indicator_row: Mapping[str, Any] | pd.Series) -> pd.DataFrame:
     """The ranked comparison as display text: ``Position, Authority, Value, Role, National rank``.
 
-    Ordered best first by polarity, London and England at the end. ``National rank`` is the
+    Ordered best first by polarity, London and England at the end. Equal values (at the displayed
+    precision) share the better position, written ``5=``. ``National rank`` is the
     ``rank`` column (the rank among all authorities) when the data has it.
     """
     row = _row(indicator_row)
     bars, refs = _comparison_frame(comparison_one_indicator, row)
     unit, dec = _unit(row), _decimals(row)
     rows = []
-    pos = 0
     for _, r in bars.iterrows():
         has = not _is_missing(r["value"])
-        pos += 1 if has else 0
+        joint = has and int((bars["position"] == r["position"]).sum()) > 1
         rows.append({
-            "Position": str(pos) if has else "–",
+            "Position": (f"{int(r['position'])}=" if joint else str(int(r["position"]))) if has else "–",
             "Authority": str(r["la_name"]),
             "Value": format_value(r["value"], unit, dec, missing="no published figure"),
             "Role": _ROLE_LEGEND.get(r["role"], str(r["role"])),

@@ -253,9 +253,10 @@ def _accessible_svg(svg: str, alt_text: str, title: str) -> str:
     attrs = re.sub(r'\s(?:role|aria-[a-z]+|focusable|style|tabindex)="[^"]*"', "", attrs)
     width = re.search(r'\bwidth="([\d.]+)', attrs)
     style = f' style="max-width:{width.group(1)}px"' if width else ""
-    opening = (f'<svg{attrs} role="img" aria-labelledby="{uid}-title" aria-describedby="{uid}-desc"'
-               f' aria-label="{esc(alt_text)}" focusable="false" class="kpi-chart"{style}>'
-               f'<title id="{uid}-title">{esc(title)}</title><desc id="{uid}-desc">{esc(alt_text)}</desc>')
+    # The accessible name is the text alternative itself (aria-label, repeated in <title> for
+    # tools that read SVG titles); <desc> holds the caption. The figure is labelled by its caption.
+    opening = (f'<svg{attrs} role="img" aria-label="{esc(alt_text)}" focusable="false" class="kpi-chart"{style}>'
+               f'<title id="{uid}-title">{esc(alt_text)}</title><desc id="{uid}-desc">{esc(title)}</desc>')
     return opening + svg[m.end():]
 
 
@@ -284,9 +285,9 @@ def svg_figure(
         An Altair chart (or a Vega-Lite dict), rendered to SVG here with vl-convert.
     alt_text
         The text alternative: what the chart shows and its key figures. Becomes the SVG's
-        ``aria-label`` and ``<desc>``.
+        ``aria-label`` and ``<title>``.
     caption
-        The visible ``<figcaption>`` (also the SVG's ``<title>``).
+        The visible ``<figcaption>`` (also the SVG's ``<desc>``); the figure is labelled by it.
     data_table_df
         The chart's figures as display text: one DataFrame (its first column labels the rows), or
         a list of ``(caption, DataFrame)`` for several tables. Shown in a ``<details>`` element.
@@ -823,7 +824,7 @@ def provenance_block(meta: Mapping[str, Any], *, level: int = 2, heading_text: s
 
 def _package_version() -> str:
     try:
-        from importlib.metadata import PackageNotFoundError, version
+        from importlib.metadata import version
 
         return version("kpitools")
     except Exception:  # not installed: a source checkout

@@ -41,6 +41,7 @@ __all__ = [
     "run_notebook",
     "build_pack",
     "pack_path",
+    "safe_name",
     "pack_fingerprint",
     "pack_is_current",
     "read_manifest",
@@ -127,6 +128,9 @@ def _safe_name(text: str) -> str:
     """A folder name from an authority or a period: ``2025-26 Q2`` gives ``2025-26_Q2``."""
     s = re.sub(r"[^A-Za-z0-9._-]+", "_", str(text).strip()).strip("._")
     return s or "unnamed"
+
+
+safe_name = _safe_name
 
 
 def pack_path(outputs_dir: str | Path, authority: str, period: str) -> Path:
@@ -448,12 +452,15 @@ def pack_is_current(pack_dir: str | Path, fingerprint: str) -> bool:
 def _keep_failed(parent: Path, period_name: str, executed: Path | None, work: Path) -> Path | None:
     """Move the failed run's executed notebook(s) to ``<parent>/.failed/<period>-<timestamp>/``."""
     stamp = _now().strftime("%Y%m%dT%H%M%SZ")
-    dest = parent / ".failed" / f"{period_name}-{stamp}"
-    n = 2
-    while dest.exists():
-        dest = parent / ".failed" / f"{period_name}-{stamp}-{n}"
-        n += 1
-    dest.mkdir(parents=True)
+    (parent / ".failed").mkdir(parents=True, exist_ok=True)
+    n = 1
+    while True:  # another run may fail in the same second: never share its folder
+        dest = parent / ".failed" / (f"{period_name}-{stamp}" + (f"-{n}" if n > 1 else ""))
+        try:
+            dest.mkdir()
+            break
+        except FileExistsError:
+            n += 1
     kept = None
     if work.exists():
         for p in sorted(work.iterdir()):
@@ -506,7 +513,8 @@ def _index_html(title: str, meta: Mapping[str, Any], summary: Any, reports: list
     if summary is not None or meta.get("summary_sentence"):
         parts.append('<h2 id="summary">Summary</h2>')
         if summary is not None and len(summary):
-            parts.append(r.summary_block(summary, meta.get("summary_sentence")).data)
+            parts.append(r.summary_block(summary, " ".join(meta.get("summary_sentences") or [])
+                                         or meta.get("summary_sentence")).data)
         else:
             parts.append(f'<p class="kpi-lead">{r.esc(meta.get("summary_sentence"))}</p>')
     if downloads:
@@ -657,6 +665,11 @@ def build_pack(
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
         _swap_into_place(tmp, final)
+    except ReportError:
+        raise
+    except Exception as exc:  # a disk or permission problem, or a bug: still a clear message, old pack kept
+        raise ReportError(f"could not build the pack {final}: {type(exc).__name__}: {exc}\n"
+                          f"The previous pack (if any) is unchanged.") from exc
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

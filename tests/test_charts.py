@@ -1,0 +1,227 @@
+"""Chart builders: valid Vega-Lite, Analysis Function colours, never colour alone, static SVG."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from kpitools import charts
+from kpitools.render import chart_svg
+
+from conftest import sample_benchmarks, sample_comparison, sample_history, sample_scorecard, sample_summary
+
+
+def row(ind: str) -> dict:
+    card = sample_scorecard()
+    return card[card["indicator_id"] == ind].iloc[0].to_dict()
+
+
+def spec_of(chart) -> dict:
+    return chart.to_dict()  # validates against the Vega-Lite schema
+
+
+def walk(obj):
+    if isinstance(obj, dict):
+        yield obj
+        for v in obj.values():
+            yield from walk(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from walk(v)
+
+
+def scales_for(spec: dict, channel: str) -> list[dict]:
+    return [enc[channel]["scale"] for enc in (d.get("encoding", {}) for d in walk(spec))
+            if channel in enc and isinstance(enc[channel], dict) and "scale" in enc[channel]]
+
+
+def luminance(hex_colour: str) -> float:
+    rgb = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted([luminance(a), luminance(b)], reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+# --------------------------------------------------------------------------------------------
+
+def test_palette_is_the_analysis_function_palette():
+    assert list(charts.PALETTE.values()) == ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
+
+
+@pytest.mark.parametrize("rag", ["Red", "Amber", "Green"])
+def test_rag_text_colours_meet_wcag_aa(rag):
+    assert contrast(charts.RAG_COLOURS[rag], charts.RAG_TEXT_COLOURS[rag]) >= 4.5
+
+
+def test_comparison_bar_colours_meet_the_3_to_1_contrast_for_graphics():
+    for colour in charts._ROLE_COLOURS.values():
+        assert contrast(colour, "#FFFFFF") >= 3.0, colour
+
+
+def test_format_value():
+    assert charts.format_value(60.9, "percent", 1) == "60.9%"
+    assert charts.format_value(1204, "count", 0) == "1,204"
+    assert charts.format_value(-2.5, "rate", 1) == "\u22122.5"
+    assert charts.format_value(float("nan"), "percent", 1) == "–"
+    assert charts.format_value(None, "percent", 1, missing="no data") == "no data"
+    assert charts.format_value(pd.NA, "count", 0) == "–"
+
+
+def test_trend_chart_is_valid_and_styles_every_series_three_ways():
+    chart = charts.trend_chart(sample_history(), sample_benchmarks(), row("CS02"), authority_name="Havering")
+    assert isinstance(chart, alt.TopLevelMixin)
+    spec = spec_of(chart)
+    colour = scales_for(spec, "color")[0]
+    domain = colour["domain"]
+    assert domain[:3] == ["Havering", "Target band", "Havering (published, annual)"]
+    for series in ("London (annual)", "England (annual)", "Statistical neighbours' average (annual)",
+                   "Comparators' average (annual)"):
+        assert series in domain
+    # Colour is never the only cue: the line series differ in dash pattern and point shape too.
+    dashes = dict(zip(domain, scales_for(spec, "strokeDash")[0]["range"]))
+    shapes = dict(zip(domain, scales_for(spec, "shape")[0]["range"]))
+    lines = [s for s in domain if s not in ("Target band",)]
+    assert len({json.dumps(dashes[s]) for s in lines}) == len(lines)
+    assert len({shapes[s] for s in lines}) == len(lines)
+    assert set(colour["range"]) <= set(charts.PALETTE.values()) | {charts._STYLES["Target band"]["color"]}
+    marks = {d["mark"]["type"] if isinstance(d.get("mark"), dict) else d.get("mark") for d in walk(spec)
+             if "mark" in d}
+    assert {"area", "line", "point", "text", "rule"} <= marks  # band, lines, points, label, drawn legend
+
+
+def test_trend_chart_target_is_a_dashed_step_line():
+    spec = spec_of(charts.trend_chart(sample_history(), sample_benchmarks(), row("CS01"), authority_name="Havering"))
+    steps = [d for d in walk(spec) if isinstance(d.get("mark"), dict) and d["mark"].get("interpolate") == "step-before"
+             and d["mark"]["type"] == "line"]
+    assert steps
+    colour = scales_for(spec, "color")[0]
+    dash = dict(zip(colour["domain"], scales_for(spec, "strokeDash")[0]["range"]))
+    assert dash["Target"] != [1, 0]
+
+
+def test_trend_chart_leaves_out_benchmark_years_long_before_the_local_series():
+    bench = sample_benchmarks()
+    old = bench.iloc[[0]].assign(benchmark_year=2010, year_end=pd.Timestamp("2010-03-31"), value=99.0)
+    chart = charts.trend_chart(sample_history(), pd.concat([bench, old]), row("CS01"), authority_name="Havering")
+    assert "2010-03-31" not in json.dumps(spec_of(chart), default=str)
+
+
+def test_trend_axis_labels_financial_quarters_and_always_the_latest():
+    svg = chart_svg(charts.trend_chart(sample_history(), sample_benchmarks(), row("CS01"), authority_name="Havering"))
+    assert "2025-26 Q2" in svg
+    assert "<script" not in svg.lower()
+
+
+def test_benchmark_trend_chart_labels_financial_years():
+    svg = chart_svg(charts.benchmark_trend_chart(sample_benchmarks(), row("CS01"), authority_name="Havering"))
+    assert "2024-25" in svg and "2022-23" in svg
+
+
+def test_trend_chart_without_data_is_still_a_chart():
+    empty = sample_history().iloc[0:0]
+    assert not charts.has_trend_data(empty, sample_benchmarks().iloc[0:0], row("CS04"))
+    spec_of(charts.trend_chart(empty, sample_benchmarks().iloc[0:0], row("CS04")))
+
+
+def test_comparison_bars_highlight_the_selected_authority_in_words_bold_and_colour():
+    chart = charts.comparison_bars(sample_comparison(), row("CS01"))
+    spec = spec_of(chart)
+    y = [d["encoding"]["y"] for d in walk(spec) if "encoding" in d and "y" in d["encoding"]
+         and isinstance(d["encoding"]["y"], dict) and "sort" in d["encoding"]["y"]][0]
+    # Smaller is better: best (lowest) first; no figure last.
+    assert y["sort"][:3] == ["Bexley", "Thurrock", "Havering (selected)"]
+    assert y["sort"][-1].startswith("Essex")
+    assert "Barking and Dagenham (comparator)" in y["sort"]
+    assert "(selected)" in json.dumps(y["axis"]["labelFontWeight"])
+    colour = scales_for(spec, "color")[0]
+    assert dict(zip(colour["domain"], colour["range"]))["Selected authority"] == charts.PALETTE["dark_blue"]
+    svg = chart_svg(chart)
+    assert "London 20.1%" in svg and "England 22.6%" in svg
+    assert "Essex &lt;b&gt;bold&lt;/b&gt;" in svg  # names are text, never markup
+    assert 'font-weight="bold"' in svg
+
+
+def test_comparison_bars_order_follows_polarity():
+    comp = sample_comparison()
+    higher = dict(row("CS01"), polarity="higher")
+    spec = spec_of(charts.comparison_bars(comp, higher))
+    y = [d["encoding"]["y"] for d in walk(spec) if "encoding" in d and "y" in d["encoding"]
+         and isinstance(d["encoding"]["y"], dict) and "sort" in d["encoding"]["y"]][0]
+    assert y["sort"][0] == "Bromley"
+
+
+def test_summary_chart_counts_as_labels_and_rag_colours():
+    chart = charts.summary_chart(sample_summary())
+    spec = spec_of(chart)
+    colour = scales_for(spec, "color")[0]
+    mapping = dict(zip(colour["domain"], colour["range"]))
+    assert mapping["Green"] == "#00703C" and mapping["Amber"] == "#FFDD00" and mapping["Red"] == "#D4351C"
+    assert mapping["Not due"] == charts.NEUTRAL
+    texts = [d for d in walk(spec) if isinstance(d.get("mark"), dict) and d["mark"]["type"] == "text"]
+    assert texts and texts[0]["encoding"]["text"]["field"] == "count"
+    bars = [d for d in walk(spec) if isinstance(d.get("mark"), dict) and d["mark"]["type"] == "bar"]
+    assert bars[0]["mark"]["stroke"]  # outlined: the Amber bar keeps a 3:1 contrast with the page
+    svg = chart_svg(chart)
+    for word in ("Green", "Amber", "Red", "Not due"):
+        assert f">{word}<" in svg
+
+
+def test_descriptions_carry_the_key_figures():
+    text = charts.describe_trend(sample_history(), sample_benchmarks(), row("CS01"), authority_name="Havering")
+    assert text.startswith("Line chart: Re-referrals")
+    assert "2024-25 Q1 to 2025-26 Q2" in text and "Latest 21.3%" in text and "target of 20.0%" in text
+    assert "England 22.6%" in text and "year to March 2025" in text
+    band = charts.describe_trend(sample_history(), sample_benchmarks(), row("CS02"), authority_name="Havering")
+    assert "target band of 12.0% to 18.0%" in band
+    comp = charts.describe_comparison(sample_comparison(), row("CS01"))
+    assert "Havering is 3rd of 5 at 21.3%" in comp and "London 20.1%" in comp
+    assert charts.describe_summary(sample_summary()) == (
+        "Bar chart of the number of indicators by rating: Green 1, Amber 1, Red 1, Not due 1.")
+
+
+def test_data_tables_behind_the_charts():
+    tables = charts.trend_tables(sample_history(), sample_benchmarks(), row("CS02"), authority_name="Havering")
+    (cap1, local), (cap2, published) = tables
+    assert list(local.columns) == ["Period", "Havering", "Target band", "Rating"]
+    assert local.iloc[-1].tolist() == ["2025-26 Q2", "15.2%", "12.0% to 18.0%", "Green"]
+    assert list(published["Year"]) == ["year to March 2023", "year to March 2024", "year to March 2025"]
+    assert "London" in published.columns and "Comparators (average)" in published.columns
+    ranked = charts.comparison_table(sample_comparison(), row("CS01"))
+    assert ranked["Authority"].tolist()[:3] == ["Bexley", "Thurrock", "Havering"]
+    assert ranked.loc[ranked["Authority"] == "Havering", "Role"].item() == "Selected authority"
+    assert ranked.loc[ranked["Authority"].str.startswith("Essex"), "Value"].item() == "no published figure"
+    assert ranked["Position"].tolist()[:5] == ["1", "2", "3", "4", "5"]
+
+
+def test_equal_values_share_the_better_position():
+    comp = sample_comparison()
+    comp.loc[comp["la_name"] == "Thurrock", "value"] = 21.3  # same as Havering at one decimal place
+    ranked = charts.comparison_table(comp, row("CS01"))
+    assert ranked["Position"].tolist()[:3] == ["1", "2=", "2="]
+    assert "Havering is joint 2nd of 5 at 21.3%" in charts.describe_comparison(comp, row("CS01"))
+
+
+def test_explorer_chart_has_a_drop_down_and_tooltips():
+    card = sample_scorecard()
+    spec = spec_of(charts.explorer_chart(sample_history(), sample_benchmarks(), card, authority_name="Havering"))
+    params = [p for d in walk(spec) for p in d.get("params", []) if isinstance(d.get("params"), list)]
+    assert any(p.get("bind", {}).get("input") == "select" for p in params)
+    assert any("tooltip" in d.get("encoding", {}) for d in walk(spec))
+
+
+def test_static_svg_has_no_script_and_no_remote_reference():
+    for chart in (charts.trend_chart(sample_history(), sample_benchmarks(), row("CS01")),
+                  charts.comparison_bars(sample_comparison(), row("CS01")),
+                  charts.summary_chart(sample_summary())):
+        svg = chart_svg(chart)
+        assert svg.lstrip().startswith("<svg")
+        assert "<script" not in svg.lower()
+        assert not re.search(r'(?:src|href)="https?:', svg)
