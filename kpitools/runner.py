@@ -32,7 +32,8 @@ def run_pack(authority: str | None = None, period: str = "latest", data_dir: str
         A notebook failed: the previous pack is untouched; the failed notebook is kept.
     """
     paths = Paths.from_data_dir(data_dir, outputs)
-    ds = dataset or load_dataset(data_dir, write_processed=True)
+    # processed tables are the project's own data/raw's: a --data-dir elsewhere must not overwrite them
+    ds = dataset or load_dataset(data_dir, write_processed=data_dir is None)
     authority = authority or ds.settings.demo_authority
     if not authority:
         raise ConfigError("name the authority (--authority), or set demo_authority in settings.yaml")
