@@ -357,14 +357,7 @@ def data_table(df: pd.DataFrame, caption: str, *, row_header: bool = True) -> Fr
     return Fragment(f'<div class="kpi-table-wrap">{_data_table_html(df, caption, row_header=row_header)}</div>')
 
 
-_STATUS_WORDS = {
-    "rated": "Rated",
-    "no data": "No data",
-    "suppressed": "Suppressed",
-    "no target": "No target",
-    "not due": "Not due",
-    "not a target measure": "Not a target measure",
-}
+_STATUS_WORDS = _charts._STATUS_WORDS  # one wording for statuses in charts and tables
 
 _STATUS_MEANINGS = {
     "rated": "The value has been compared with its target and given a RAG rating.",
