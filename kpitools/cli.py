@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from .errors import ConfigError, KpiError
+from .pack import write_scorecard
 
 
 def _split(text: str | None) -> list[str]:
     return [t.strip() for t in (text or "").split(",") if t.strip()]
-
-
-def write_scorecard(card: pd.DataFrame, meta: dict, out: Path) -> Path:
-    """Write the scorecard as CSV or JSON (by extension), atomically."""
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".json"):
-        raise ConfigError(f"--out {out}: the file name must end in .csv or .json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            card.to_csv(tmp, index=False, encoding="utf-8")
-        else:
-            keep = {k: meta[k] for k in ("authority_code", "authority_name", "period", "period_label",
-                                         "generated_at", "kpitools_version", "rag_scheme", "comparators",
-                                         "illustrative", "summary_sentence", "inputs") if k in meta}
-            records = json.loads(card.to_json(orient="records", date_format="iso"))
-            Path(tmp).write_text(json.dumps({"meta": keep, "scorecard": records}, indent=2), encoding="utf-8")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out
 
 
 class _Group(click.Group):

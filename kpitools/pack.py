@@ -135,7 +135,6 @@ def build_tables(ds: Dataset, authority: str, period: str = "latest", comparator
     scheme = ds.settings.rag_scheme_for(la.keys)
     periods = _history_periods(ds, la, p)
     scored = score(ds.values, ind, ds.targets, [la.code], periods, scheme)
-    scored["period_end"] = scored["q_ordinal"].map(lambda o: Period("quarter", int(o)).end)
     ranks = national_ranks(ds.benchmarks, dict(zip(ind["indicator_id"], ind["polarity"])))
     card = scored[scored["q_ordinal"].eq(p.ordinal)].copy()
     card = attach_benchmarks(card, ds.benchmarks, ds.neighbours, [c.code for c in comps], ranks)
@@ -179,6 +178,30 @@ def build_tables(ds: Dataset, authority: str, period: str = "latest", comparator
     meta["summary_sentence"] = meta["summary_sentences"][0]
     return PackTables(meta=meta, scorecard=card, summary=summarise(card), history=history,
                       benchmarks=series, comparison=comparison)
+
+
+def write_scorecard(card: pd.DataFrame, meta: dict, out: Path) -> Path:
+    """Write the scorecard as CSV or JSON (by extension), atomically."""
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise ConfigError(f"--out {out}: the file name must end in .csv or .json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    os.close(fd)
+    try:
+        if suffix == ".csv":
+            card.to_csv(tmp, index=False, encoding="utf-8")
+        else:
+            keep = {k: meta[k] for k in ("authority_code", "authority_name", "period", "period_label",
+                                         "generated_at", "kpitools_version", "rag_scheme", "comparators",
+                                         "illustrative", "summary_sentence", "inputs") if k in meta}
+            records = json.loads(card.to_json(orient="records", date_format="iso"))
+            Path(tmp).write_text(json.dumps({"meta": keep, "scorecard": records}, indent=2), encoding="utf-8")
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out
 
 
 def load_or_build_tables(tables_dir: str | Path = "", data_dir: str | Path = "", authority: str = "",

@@ -81,13 +81,7 @@ def _uid(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}-{next(_ids)}"
 
 
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+_missing = _charts._is_missing  # one notion of "no value" for charts and tables
 
 
 def esc(value: Any, missing: str = "") -> str:

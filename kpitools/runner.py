@@ -10,11 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .authorities import resolve
-from .cli import write_scorecard
 from .config import REPORT_NOTEBOOKS, Paths
 from .errors import ConfigError
 from .loaders import Dataset, load_dataset
-from .pack import build_tables
+from .pack import build_tables, write_scorecard
 from .report import _safe_name, build_pack, pack_path
 
 

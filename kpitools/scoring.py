@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from .config import DEFAULT_IMPROVEMENT_TOLERANCE, DEFAULT_RAG_SCHEME, RAG_SCHEMES
-from .periods import Period
+from .errors import ConfigError, PeriodError
+from .periods import Period, end_dates, labels
 
 STATUSES = ("rated", "no data", "suppressed", "no target", "not due", "not a target measure")
 RAGS = ("Green", "Amber", "Red")
@@ -200,7 +201,6 @@ def score(values: pd.DataFrame, indicators: pd.DataFrame, targets: pd.DataFrame,
     """
     quarters = [p if isinstance(p, Period) else Period.parse(p) for p in periods]
     if any(p.kind != "quarter" for p in quarters):
-        from .errors import PeriodError
         raise PeriodError("a scorecard period must be a financial-year quarter such as 2025-26 Q2")
     keep = ["indicator_id", "title", "polarity", "unit", "decimals", "frequency", "measure"]
     grid = (pd.DataFrame({"authority": list(authorities)})
@@ -244,12 +244,12 @@ def score(values: pd.DataFrame, indicators: pd.DataFrame, targets: pd.DataFrame,
         scheme = grid["authority"].map(dict(schemes)).fillna(DEFAULT_RAG_SCHEME)
     unknown = set(scheme.unique()) - set(RAG_SCHEMES)
     if unknown:
-        from .errors import ConfigError
         raise ConfigError(f"unknown RAG scheme {sorted(unknown)}; expected one of {', '.join(RAG_SCHEMES)}")
     grid["rag_scheme"] = scheme
     grid = grid.join(rate(grid, scheme))
-    grid["period"] = [Period("quarter", int(o)).label for o in grid["q_ordinal"]] if len(grid) < 64 else \
-        _quarter_labels(grid["q_ordinal"])
+    quarter = pd.Series("quarter", index=grid.index)
+    grid["period"] = labels(quarter, grid["q_ordinal"])
+    grid["period_end"] = end_dates(quarter, grid["q_ordinal"])
     grid["previous_value"] = grid["prev_value"]
     grid["last_year_value"] = grid["ly_value"]
     grid["observation_period"] = grid["obs_period"]
@@ -258,7 +258,3 @@ def score(values: pd.DataFrame, indicators: pd.DataFrame, targets: pd.DataFrame,
                               "ly_symbol", "prev_numerator", "prev_denominator", "ly_numerator", "ly_denominator"],
                      errors="ignore")
 
-
-def _quarter_labels(ordinals: pd.Series) -> pd.Series:
-    from .periods import labels
-    return labels(pd.Series("quarter", index=ordinals.index), ordinals)
