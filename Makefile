@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 KERNEL := kpitools
 AUTHORITY ?= Havering
 PERIOD ?= latest
+# Seed 002: the committee asked to be benchmarked against Barking and Dagenham too.
+COMPARATORS ?= Barking and Dagenham
 
 .PHONY: report test lab bench browser clean venv
 
@@ -27,7 +29,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 venv: $(VENV)/.installed
 
 report: $(VENV)/.installed
-	$(BIN)/kpitools report --authority "$(AUTHORITY)" --period "$(PERIOD)"
+	$(BIN)/kpitools report --authority "$(AUTHORITY)" --period "$(PERIOD)" --comparators "$(COMPARATORS)"
 
 browser:
 	bash scripts/install-browser.sh
