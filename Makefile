@@ -31,8 +31,10 @@ venv: $(VENV)/.installed
 report: $(VENV)/.installed
 	$(BIN)/kpitools report --authority "$(AUTHORITY)" --period "$(PERIOD)" --comparators "$(COMPARATORS)"
 
+# Debian's chromium and the pinned axe-core (package-lock.json) for the browser tests.
 browser:
 	bash scripts/install-browser.sh
+	bash scripts/install-axe.sh
 
 test: $(VENV)/.installed-test browser
 	$(BIN)/python -m pytest

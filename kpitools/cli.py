@@ -71,14 +71,52 @@ def score_command(authority: str, period: str, data_dir: Path | None, comparator
 @click.option("--indicators", default="", help="Comma-separated indicator ids (default: all).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: outputs/).")
+@click.option("--publish/--draft", default=None,
+              help="--publish withholds counts of 1 to 5 and the figures derived from them, everywhere in the "
+                   "pack (default: publication.publish in settings.yaml, else --draft).")
+@click.option("--pdf", is_flag=True, help="Also print the pack to one A4 PDF with headless Chromium.")
 def report_command(authority: str | None, period: str, data_dir: Path | None, comparators: str, indicators: str,
-                   out: Path | None) -> None:
+                   out: Path | None, publish: bool | None, pdf: bool) -> None:
     """Execute the report notebooks and write the HTML pack to outputs/<authority>/<period>/."""
     from .runner import run_pack
 
     result = run_pack(authority=authority, period=period, data_dir=data_dir, comparators=_split(comparators),
-                      indicators=_split(indicators), outputs=out)
+                      indicators=_split(indicators), outputs=out, publish=publish, pdf=pdf)
     click.echo(f"Pack written: {result}")
+
+
+@main.command("run")
+@click.option("--schedule", "schedule_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A schedule YAML file (see schedules/london_latest.yaml).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Packs built at once (default: the number of cores).")
+@click.option("--force", is_flag=True, help="Rebuild packs even if nothing they are made from has changed.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: only on a terminal).")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Run log to append to (default: outputs/logs/run-<time>.log).")
+def run_command(schedule_file: Path, workers: int | None, force: bool, progress: bool | None,
+                log_file: Path | None) -> None:
+    """Build every pack a schedule names, in parallel; skip the unchanged ones.
+
+    Exit code 0 when every pack was built or skipped, 3 when any failed (the others are still
+    published), 2 for a bad schedule or bad input, 130 when stopped.
+    """
+    from .schedule import load_schedule, run_schedule
+
+    schedule = load_schedule(schedule_file)
+    try:
+        summary = run_schedule(schedule, workers=workers, force=force, progress=progress, log=log_file)
+    except KeyboardInterrupt:
+        click.echo("kpitools: the run was stopped. Finished packs are published; the others keep their "
+                   "previous pack. Run the same command again to finish.", err=True)
+        sys.exit(130)
+    click.echo(summary.text())
+    click.echo(f"Run log: {summary.log}")
+    if not summary.ok:
+        for o in summary.outcomes:
+            if o.status == "failed":
+                click.echo(f"  failed: {o.request.label}: {o.message.splitlines()[0] if o.message else ''}", err=True)
+        sys.exit(3)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@
     published_year_end:             # when a published file's year ends (default 03-31)
       csww_indicators_2017_to_2025.csv: "09-30"
     small_numbers: {denominator_below: 10}
-    publication: {suppress_counts_below: 6}
+    publication: {publish: false, suppress_counts_below: 6}   # publish: withhold counts of 1-5
 """
 
 from __future__ import annotations
@@ -96,6 +96,7 @@ class Settings:
     published_year_end: dict[str, str] = field(default_factory=dict)
     small_denominator_below: float = 10
     suppress_counts_below: float = 6
+    publish: bool = False
     source: Path | None = None
 
     def rag_scheme_for(self, authority_keys: list[str]) -> str:
@@ -154,6 +155,13 @@ def load_settings(path: Path) -> Settings:
     except (TypeError, ValueError):
         problems.append("small_numbers.denominator_below and publication.suppress_counts_below must be numbers")
         small_below, suppress_below = 10.0, 6.0
+    publish = publication.get("publish", False) if isinstance(publication, dict) else False
+    if not isinstance(publish, bool):
+        problems.append(f"publication.publish: '{publish}' must be true or false")
+    if isinstance(publication, dict):
+        for key in publication:
+            if key not in ("publish", "suppress_counts_below"):
+                problems.append(f"publication.{key}: unknown setting (known: publish, suppress_counts_below)")
     if problems:
         raise ConfigError(f"{path}:\n  - " + "\n  - ".join(problems))
     return Settings(
@@ -167,6 +175,7 @@ def load_settings(path: Path) -> Settings:
         published_year_end=year_end,
         small_denominator_below=small_below,
         suppress_counts_below=suppress_below,
+        publish=bool(publish),
         source=path,
     )
 

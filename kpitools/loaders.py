@@ -6,22 +6,30 @@ and raises one :class:`~kpitools.errors.InputError` before anything is scored or
 
 from __future__ import annotations
 
+import calendar
+import csv
+import datetime
+import difflib
 import hashlib
+import io
 import json
 import os
 import re
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from . import schemas
-from .authorities import resolve_codes
+from .authorities import resolve, resolve_codes
 from .config import Paths, Settings, load_settings
 from .errors import InputError, Problem
-from .periods import parse_periods
+from .periods import Period, containing_quarter, parse_periods, period_hint
 from .values import EXPECTED_VALUE, parse_values
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -30,7 +38,7 @@ _FREQUENCY_KIND = {"monthly": "month", "quarterly": "quarter", "biannual": "quar
 
 @dataclass
 class RawTable:
-    """A table as read: every cell text, ``first_row`` the sheet row of the first data row."""
+    """A table as read: every cell text; ``frame``'s index plus ``first_row`` is the sheet row."""
 
     path: Path
     frame: pd.DataFrame
@@ -71,55 +79,168 @@ def _clean_header(columns) -> list[str]:
     return [re.sub(r"\s+", "_", str(c).replace("\ufeff", "").strip().lower()) for c in columns]
 
 
-def read_table(path: Path, root: Path, expect: tuple[str, ...] = ()) -> tuple[RawTable | None, list[Problem]]:
-    """Read a CSV (UTF-8, or Windows-1252 as Excel saves it) or the first sheet of an XLSX.
+_DELIMITERS = (",", ";", "\t")
+# a number written with a decimal comma, as Excel writes it where ';' separates the cells
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*%?\s*$")
+# one cell of a number split in two by an unquoted thousands separator: 1,234 -> "1" | "234"
+_SPLIT_THOUSANDS = (re.compile(r"^\s*[+-]?\d{1,3}\s*$"), re.compile(r"^\d{3}(?:\.\d+)?\s*%?\s*$"))
 
-    For a spreadsheet whose table does not start on row 1 (a title above it), the header row is
-    the first of the top 20 rows holding the ``expect`` columns.
-    """
-    name = _display(path, root)
+
+def _decode(raw: bytes) -> str:
+    """The text of a CSV as Excel saves it: UTF-8 (with or without a byte-order mark), UTF-16
+    ("Unicode Text"), else Windows-1252 (raises UnicodeDecodeError when it is none of these)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252")
+
+
+def _sniff_delimiter(text: str, expect: tuple[str, ...]) -> str:
+    """``,`` unless the expected header (or, without one, the first line) is split by ``;`` or a tab."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if expect:
+        for delimiter in _DELIMITERS:
+            for line in lines:
+                if set(expect) <= set(_clean_header(next(csv.reader([line], delimiter=delimiter), []))):
+                    return delimiter
+    first = lines[0] if lines else ""
+    return max(_DELIMITERS, key=lambda d: (len(next(csv.reader([first], delimiter=d), [])), d == ","))
+
+
+def _xlsx_cell_text(cell) -> str:
+    """A cell as the analyst sees it: ``60.9%`` for 0.609 formatted as a percentage, ``2025-08`` for a
+    month Excel turned into a date, Excel's error text (``#DIV/0!``) as it is."""
+    v = cell.value
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, float)):
+        # keep the % so that a percentage-formatted cell of a count is reported, not read as 8700
+        if "%" in str(cell.number_format or ""):
+            return f"{v * 100:.15g}%"
+        return f"{v:.15g}"
+    if isinstance(v, (datetime.datetime, datetime.date)):
+        # Excel turns "2025-08" or "Aug 2025" typed in a cell into the 1st of the month
+        last_day = calendar.monthrange(v.year, v.month)[1]
+        return f"{v:%Y-%m}" if v.day in (1, last_day) else f"{v:%Y-%m-%d}"
+    return str(v)
+
+
+def _read_grid(path: Path, name: str, expect: tuple[str, ...]) -> tuple[list[list[str]] | None, list, list[Problem]]:
+    """Every cell of a CSV or of the first sheet of an XLSX as text, one list per sheet row (a CSV
+    record is one row, as Excel opens it); the merged ranges of a sheet; problems reading it."""
     if path.stat().st_size == 0:
-        return None, [Problem(name, None, None, None, "a table with a header row; the file is empty")]
+        return None, [], [Problem(name, None, None, None, "a table with a header row; the file is empty (0 bytes)")]
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            grid = pd.read_excel(path, sheet_name=0, header=None, dtype=str, keep_default_na=False)
-            grid = grid.fillna("")
-            header_at = 0
-            if expect:
-                for i in range(min(20, len(grid))):
-                    cells = set(_clean_header(grid.iloc[i].tolist()))
-                    if set(expect) <= cells:
-                        header_at = i
-                        break
-            if grid.empty:
-                return None, [Problem(name, None, None, None, "a table on the first sheet; the sheet is empty")]
-            frame = grid.iloc[header_at + 1:].reset_index(drop=True)
-            frame.columns = _clean_header(grid.iloc[header_at].tolist())
-            frame = frame.loc[:, [c != "" and not c.startswith("unnamed") for c in frame.columns]]
-            frame = frame[~(frame == "").all(axis=1)] if not frame.empty else frame
-            frame = frame.reset_index(drop=True) if frame.index.equals(pd.RangeIndex(len(frame))) else frame
-            return RawTable(path, frame.astype(str), header_at + 2), []
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="strict")
-        import io
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+            wb = openpyxl.load_workbook(path, data_only=True)
+            try:
+                ws = wb.worksheets[0]
+                grid = [[_xlsx_cell_text(c) for c in row] for row in ws.iter_rows(min_row=1, min_col=1)]
+                merged = list(ws.merged_cells.ranges)
+            finally:
+                wb.close()
+            return grid, merged, []
+        text = _decode(path.read_bytes())
+        delimiter = _sniff_delimiter(text, expect)
+        grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        if delimiter == ";":
+            # Excel separates cells with ';' where the decimal separator is a comma: 17,1 is 17.1
+            grid = [[c.replace(",", ".") if _DECIMAL_COMMA.match(c) else c for c in row] for row in grid]
+        return grid, [], []
     except UnicodeDecodeError:
-        return None, [Problem(name, None, None, None, "a CSV file saved as UTF-8 (or Windows-1252)")]
-    except pd.errors.EmptyDataError:
-        return None, [Problem(name, None, None, None, "a table with a header row; the file is empty")]
-    except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        return None, [Problem(name, int(m.group(1)) if m else None, None, None,
-                              f"the same number of cells on every row as in the header ({exc})")]
-    except Exception as exc:  # a corrupt workbook, a locked file...
-        return None, [Problem(name, None, None, None, f"a readable CSV or XLSX file ({type(exc).__name__}: {exc})")]
-    frame.columns = _clean_header(frame.columns)
-    dup = [c for c in frame.columns if re.search(r"\.\d+$", c) and c.rsplit(".", 1)[0] in frame.columns]
-    problems = [Problem(name, 1, d.rsplit(".", 1)[0], None, "each column name only once in the header") for d in dup]
-    return RawTable(path, frame, 2), problems
+        return None, [], [Problem(name, None, None, None, "a CSV file saved as UTF-8 (or Windows-1252, or UTF-16)")]
+    except Exception as exc:  # a corrupt workbook, a NUL byte, a locked file...
+        return None, [], [Problem(name, None, None, None, f"a readable CSV or XLSX file ({type(exc).__name__}: {exc})")]
+
+
+def _header_index(grid: list[list[str]], expect: tuple[str, ...]) -> int:
+    """The header row: the first of the top 20 non-blank rows holding the ``expect`` columns (a
+    spreadsheet may have a title above its table), else the first non-blank row."""
+    nonblank = [i for i, row in enumerate(grid[:20]) if any(c.strip() for c in row)]
+    for i in nonblank if expect else ():
+        if set(expect) <= set(_clean_header(grid[i])):
+            return i
+    return nonblank[0] if nonblank else 0
+
+
+def _ragged_row(name: str, row: int, cells: list[str], header: list[str]) -> Problem:
+    width = len(header)
+    for i in range(min(width, len(cells) - 1)):
+        if _SPLIT_THOUSANDS[0].match(cells[i]) and _SPLIT_THOUSANDS[1].match(cells[i + 1]):
+            return Problem(name, row, header[i] or None, f"{cells[i]},{cells[i + 1]}",
+                           f"a number with its thousands separator inside double quotes (\"{cells[i]},{cells[i + 1]}\") "
+                           f"or without one ({cells[i]}{cells[i + 1]}): the unquoted comma splits the row into "
+                           f"{len(cells)} cells where the header has {width}")
+    return Problem(name, row, None, " | ".join(cells),
+                   f"{width} cells, as in the header, where this row has {len(cells)}; "
+                   "text holding a comma must be inside double quotes")
+
+
+def read_table(path: Path, root: Path, expect: tuple[str, ...] = ()) -> tuple[RawTable | None, list[Problem]]:
+    """Read a CSV (comma, semicolon or tab separated; UTF-8, UTF-16 or Windows-1252 as Excel saves
+    it) or the first sheet of an XLSX, every cell as text.
+
+    The header row is the first holding the ``expect`` columns among the top 20 rows (a title may sit
+    above the table), else the first non-blank row. Blank rows are skipped but still counted, so each
+    row keeps the number the analyst sees in the spreadsheet.
+
+    Returns
+    -------
+    tuple
+        The table (``None`` when it cannot be read) and the problems found reading it: an empty file,
+        merged cells in a sheet's table, a row with more cells than the header, a repeated column name.
+    """
+    name = _display(path, root)
+    grid, merged, problems = _read_grid(path, name, expect)
+    if grid is None:
+        return None, problems
+    if not any(c.strip() for row in grid for c in row):
+        where = ("with a header row; the file is blank" if path.suffix.lower() == ".csv"
+                 else "on the first sheet; the sheet is empty")
+        return None, [Problem(name, None, None, None, f"a table {where}")]
+    at = _header_index(grid, expect)
+    header = _clean_header(grid[at])
+    # Merged cells in the header or the data are read as one value and blanks: refuse rather than guess.
+    for rng in sorted(merged, key=lambda r: (r.min_row, r.min_col)):
+        if rng.max_row >= at + 1:
+            column = header[rng.min_col - 1] if rng.min_col <= len(header) and header[rng.min_col - 1] else None
+            what = "the header" if rng.min_row <= at + 1 else "the table"
+            problems.append(Problem(name, rng.min_row, column or get_column_letter(rng.min_col),
+                                    f"merged cells {rng.coord}",
+                                    f"one value in each cell of {what}: unmerge {rng.coord} and give every column "
+                                    "its own name on a single header row, and every row its own values"))
+    if problems:
+        return None, problems
+    seen: dict[str, int] = {}
+    for i, col in enumerate(header):
+        if col:
+            if col in seen:
+                problems.append(Problem(name, at + 1, col, None, "each column name only once in the header"))
+                header[i] = f"{col}.{seen[col]}"
+            seen[col] = seen.get(col, 0) + 1
+    width = len(header)
+    body = [(at + 2 + k, row) for k, row in enumerate(grid[at + 1:]) if any(c.strip() for c in row)]
+    # A system that ends every line with a delimiter gives most rows empty cells beyond the header's.
+    lengths = Counter(len(row) for _, row in body)
+    common, n = min(lengths.items(), key=lambda kv: (-kv[1], kv[0])) if lengths else (width, 0)
+    trailing = common > width and 2 * n > len(body) and all(
+        not "".join(r[width:]).strip() for _, r in body if len(r) == common)
+    allowed = common if trailing else width
+    rows, index = [], []
+    for sheet_row, row in body:
+        if len(row) > allowed or "".join(row[width:]).strip():
+            problems.append(_ragged_row(name, sheet_row, row, header))
+            continue
+        rows.append((row + [""] * width)[:width])
+        index.append(sheet_row - (at + 2))
+    frame = pd.DataFrame(rows, columns=header, index=index, dtype=str) if rows else pd.DataFrame(
+        {c: pd.Series(dtype=str) for c in header})
+    frame = frame.loc[:, [c != "" for c in frame.columns]]
+    return RawTable(path, frame, at + 2), problems
 
 
 def _tables_under(folder: Path) -> list[Path]:
@@ -129,9 +250,11 @@ def _tables_under(folder: Path) -> list[Path]:
                   and not p.name.startswith(("~$", ".")))
 
 
-def _checked_tables(paths: Paths, folder: Path, schema, problems: list[Problem], inputs: list[Path]):
+def _checked_tables(paths: Paths, folder: Path, schema, problems: list[Problem], inputs: list[Path],
+                    require_rows: bool = False):
     """Each table under ``folder`` whose header satisfies ``schema`` (cell problems are collected,
-    a table with a missing column is skipped after its problem is recorded)."""
+    a table with a missing column is skipped after its problem is recorded). With ``require_rows``
+    a table with a header and no data rows is a problem: an export that silently returned nothing."""
     expect = tuple(name for name, col in schema.columns.items() if col.required)
     for path in _tables_under(folder):
         inputs.append(path)
@@ -142,8 +265,18 @@ def _checked_tables(paths: Paths, folder: Path, schema, problems: list[Problem],
         name = _display(path, paths.raw)
         schema_problems = schemas.check(table.frame, schema, name, table.first_row)
         problems += schema_problems
-        if not any(p.row == 1 for p in schema_problems):
-            yield table, name
+        if any(p.row == _header_row(table) for p in schema_problems):
+            continue
+        if require_rows and table.frame.empty and not any(p.row for p in found):
+            problems.append(Problem(name, _header_row(table) + 1, None, None,
+                                    "rows of figures under the header; the file has a header only "
+                                    "(remove the file if it is not needed)"))
+            continue
+        yield table, name
+
+
+def _header_row(table: RawTable) -> int:
+    return table.first_row - 1
 
 
 def _rows(table: RawTable, mask: pd.Series) -> pd.Series:
@@ -152,6 +285,12 @@ def _rows(table: RawTable, mask: pd.Series) -> pd.Series:
 
 def _num(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s.astype(str).str.strip().str.rstrip("%").replace("", np.nan), errors="coerce")
+
+
+def _count(s: pd.Series) -> pd.Series:
+    """Counts as written, ``1,234`` included (NaN where blank or unreadable)."""
+    return pd.to_numeric(s.astype(str).str.strip().str.replace(",", "", regex=False).replace("", np.nan),
+                         errors="coerce")
 
 
 # -- framework -------------------------------------------------------------------------------------
@@ -198,7 +337,7 @@ def load_targets(paths: Paths, indicators: pd.DataFrame, problems: list[Problem]
     for col in ("lower", "upper", "tolerance", "tolerance_type", "period"):
         if col not in df:
             df[col] = ""
-    if any(p.row == 1 for p in schema_problems):
+    if any(p.row == _header_row(table) for p in schema_problems):
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame(index=df.index)
     out["authority"] = resolve_codes(df["authority"])
@@ -220,6 +359,13 @@ def load_targets(paths: Paths, indicators: pd.DataFrame, problems: list[Problem]
     negative_tol = out["tolerance"] < 0
     for row, val in zip(_rows(table, negative_tol), df.loc[negative_tol, "tolerance"]):
         problems.append(Problem(name, row, "tolerance", val, "a tolerance of zero or more"))
+    # a percentage target of 600 (for 60.0) would rate every quarter the same colour
+    unit = out["indicator_id"].map(dict(zip(indicators["indicator_id"], indicators["unit"])))
+    for col in ("target", "lower", "upper"):
+        off = unit.eq("percent") & ((out[col] < 0) | (out[col] > 100))
+        for row, val in zip(_rows(table, off), df.loc[off, col]):
+            problems.append(Problem(name, row, col, val,
+                                    "a percentage between 0 and 100: the indicator's unit is percent"))
     polarity = out["indicator_id"].map(dict(zip(indicators["indicator_id"], indicators["polarity"])))
     band_missing = polarity.eq("band") & (out["lower"].isna() | out["upper"].isna())
     for row in _rows(table, band_missing):
@@ -239,7 +385,7 @@ def load_local_values(paths: Paths, indicators: pd.DataFrame, problems: list[Pro
     cols = ["authority", "indicator_id", "period", "kind", "ordinal", "period_end", "value", "value_status",
             "symbol", "reason", "numerator", "denominator", "source_file", "source_row"]
     frames = [_normalise_values(table, name, indicators, problems) for table, name in
-              _checked_tables(paths, paths.local, schemas.LOCAL_VALUES, problems, inputs)]
+              _checked_tables(paths, paths.local, schemas.LOCAL_VALUES, problems, inputs, require_rows=True)]
     if not frames:
         return pd.DataFrame(columns=cols)
     df = pd.concat(frames, ignore_index=True)
@@ -274,14 +420,26 @@ def _normalise_values(table: RawTable, name: str, indicators: pd.DataFrame, prob
     periods = parse_periods(df["period"], prefer_month=frequency.eq("monthly"))
     unread = periods["kind"].isna() & df["period"].str.strip().ne("")
     for row, val in zip(_rows(table, unread), df.loc[unread, "period"]):
-        problems.append(Problem(name, row, "period", val,
-                                "a period such as 2025-26 Q2 (quarter), 2025-26 (year) or 2025-08 (month)"))
+        hint = period_hint(val)
+        problems.append(Problem(name, row, "period", val, "a period such as 2025-26 Q2 (quarter), 2025-26 (year) "
+                                "or 2025-08 (month)" + (f"; {hint}" if hint else "")))
     want_kind = frequency.map(_FREQUENCY_KIND)
     wrong_kind = known & periods["kind"].notna() & want_kind.notna() & periods["kind"].ne(want_kind)
-    for row, val, freq in zip(_rows(table, wrong_kind), df.loc[wrong_kind, "period"], frequency[wrong_kind]):
+    for row, val, freq, kind, ordinal in zip(_rows(table, wrong_kind), df.loc[wrong_kind, "period"],
+                                             frequency[wrong_kind], periods.loc[wrong_kind, "kind"],
+                                             periods.loc[wrong_kind, "ordinal"]):
         example = {"monthly": "a month such as 2025-08", "quarterly": "a quarter such as 2025-26 Q2",
                    "biannual": "a quarter such as 2025-26 Q2", "annual": "a financial year such as 2024-25"}[freq]
+        if kind == "month" and freq in ("quarterly", "biannual"):
+            month = Period("month", int(ordinal))
+            example += f" ({month.long_label} falls in {containing_quarter(month).label})"
         problems.append(Problem(name, row, "period", val, f"{example}: the indicator is {freq}"))
+    # A period that has not ended cannot have a figure, and would become the "latest" quarter.
+    future = periods["end"] > pd.Timestamp.now().normalize()
+    for row, val, label, end in zip(_rows(table, future), df.loc[future, "period"], periods.loc[future, "label"],
+                                    periods.loc[future, "end"]):
+        problems.append(Problem(name, row, "period", val, f"a period that has ended ({label} ends on "
+                                f"{end.day} {end:%B %Y}): a typing slip in the year?"))
     out = out.join(periods.rename(columns={"label": "period", "end": "period_end"}))
     parsed = parse_values(df["value"])
     invalid = parsed["value_status"].eq("invalid")
@@ -292,14 +450,17 @@ def _normalise_values(table: RawTable, name: str, indicators: pd.DataFrame, prob
     for row, val in zip(_rows(table, negative), df.loc[negative, "value"]):
         problems.append(Problem(name, row, "value", val, "a value of zero or more"))
     over = unit.eq("percent") & (out["value"] > 100)
-    for row, val in zip(_rows(table, over), df.loc[over, "value"]):
-        problems.append(Problem(name, row, "value", val, "a percentage between 0 and 100"))
+    for row, val, sep in zip(_rows(table, over), df.loc[over, "value"], parsed.loc[over, "has_thousands"]):
+        problems.append(Problem(name, row, "value", val, "a percentage between 0 and 100"
+                                + (" (a percentage never needs a thousands separator)" if sep else "")))
+    # "87%" for a count: the figure was probably pasted from the wrong indicator's row
+    stray_pct = known & unit.ne("percent") & parsed["is_percent_text"] & parsed["value_status"].eq("ok")
+    for row, val, u in zip(_rows(table, stray_pct), df.loc[stray_pct, "value"], unit[stray_pct]):
+        problems.append(Problem(name, row, "value", val,
+                                f"a number without a % sign: the indicator's unit is {u}, not percent"))
     for col in ("numerator", "denominator"):
-        out[col] = _num(df[col])
-        bad_num = df[col].str.strip().ne("") & out[col].isna()
-        bad_num |= out[col] < 0
-        for row, val in zip(_rows(table, bad_num), df.loc[bad_num, col]):
-            problems.append(Problem(name, row, col, val, "a count of zero or more, or blank"))
+        # the format (a number of zero or more, 1,234 allowed) is checked by schemas.LOCAL_VALUES
+        out[col] = _count(df[col])
     inverted = out["numerator"] > out["denominator"]
     for row, n, d in zip(_rows(table, inverted), out.loc[inverted, "numerator"], out.loc[inverted, "denominator"]):
         problems.append(Problem(name, row, "numerator", f"{n:g} > denominator {d:g}", "a numerator no greater than its denominator"))
@@ -324,8 +485,10 @@ def load_commentary(paths: Paths, indicators: pd.DataFrame, problems: list[Probl
         for row, val in zip(_rows(table, unknown), out.loc[unknown, "indicator_id"]):
             problems.append(Problem(name, row, "indicator_id", val, "an indicator_id listed in framework/indicators.csv"))
         periods = parse_periods(df["period"])
-        for row, val in zip(_rows(table, periods["kind"].isna()), df.loc[periods["kind"].isna(), "period"]):
-            problems.append(Problem(name, row, "period", val, "a period such as 2025-26 Q2"))
+        unread = periods["kind"].isna() & df["period"].str.strip().ne("")
+        for row, val in zip(_rows(table, unread), df.loc[unread, "period"]):
+            hint = period_hint(val)
+            problems.append(Problem(name, row, "period", val, "a period such as 2025-26 Q2" + (f"; {hint}" if hint else "")))
         out["period"] = periods["label"]
         out["kind"] = df["kind"].str.strip().str.lower()
         out["text"] = df["text"].str.strip()
@@ -347,17 +510,32 @@ def _parse_filter(text: str) -> list[tuple[str, str]]:
 
 
 def read_dfe_file(path: Path, root: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    """A DfE open data file as published (any column order, with or without byte-order mark)."""
+    """A DfE open data file as published (any column order, with or without byte-order mark).
+
+    Returns the table, every cell text, indexed by the row a spreadsheet shows (for messages), or
+    ``None`` (with the problems recorded) when it cannot be read or lacks DfE's layout columns.
+    """
     table, found = read_table(path, root)
     problems += found
     if table is None:
         return None
     name = _display(path, root)
-    missing = [c for c in schemas.DFE_REQUIRED if c not in table.frame.columns]
+    columns = list(table.frame.columns)
+    missing = [c for c in schemas.DFE_REQUIRED if c not in columns]
+    unknown = [c for c in columns if c not in schemas.DFE_LAYOUT]
     for col in missing:
-        problems.append(Problem(name, 1, col, None,
-                                f"DfE's open data layout with a '{col}' column (found: {', '.join(table.frame.columns[:12])}...)"))
-    return None if missing else table.frame
+        close = difflib.get_close_matches(col, unknown, n=1, cutoff=0.5)
+        found_text = (f"{close[0]!r}, not a DfE column name" if close
+                      else ", ".join(columns[:12]) + ("..." if len(columns) > 12 else ""))
+        problems.append(Problem(name, _header_row(table), col, None,
+                                f"DfE's open data layout with a '{col}' column (found {found_text}); "
+                                "use the file as downloaded from Explore Education Statistics"))
+    if missing:
+        return None
+    # index = the row as a spreadsheet shows it, for messages about cells
+    frame = table.frame.set_axis(table.frame.index + table.first_row)
+    frame.attrs["header_row"] = _header_row(table)
+    return frame
 
 
 def load_benchmarks(paths: Paths, settings: Settings, indicators: pd.DataFrame, problems: list[Problem],
@@ -383,9 +561,19 @@ def load_benchmarks(paths: Paths, settings: Settings, indicators: pd.DataFrame, 
         if df is None:
             continue
         column = str(row.benchmark_column or "").strip().lower()
+        if not column:
+            problems.append(Problem(ind_name, where, "benchmark_column", None,
+                                    f"the column of {file_name} holding {row.indicator_id}'s figures"))
+            continue
         if column not in df.columns:
-            problems.append(Problem(ind_name, where, "benchmark_column", row.benchmark_column,
-                                    f"a column of {file_name}"))
+            # the published file changed (DfE renames columns) or the framework's name is mistyped
+            extra = [c for c in df.columns if c not in schemas.DFE_LAYOUT]
+            close = difflib.get_close_matches(column, extra, n=1, cutoff=0.5)
+            problems.append(Problem(_display(path, paths.raw), df.attrs.get("header_row", 1), row.benchmark_column,
+                                    close[0] if close else None,
+                                    f"a column named '{row.benchmark_column}', from which {row.indicator_id} reads "
+                                    f"its benchmark (framework/indicators.csv row {where}, benchmark_column); "
+                                    f"the measure columns are {', '.join(extra[:15])}"))
             continue
         try:
             pairs = _parse_filter(row.benchmark_filter)
@@ -407,7 +595,7 @@ def load_benchmarks(paths: Paths, settings: Settings, indicators: pd.DataFrame, 
                              "20" + sub["time_period"].str.strip().str[-2:]), errors="coerce")
         parsed = parse_values(sub[column])
         bad = parsed["value_status"].eq("invalid")
-        for r, val in zip(sub.index[bad] + 2, sub.loc[bad, column]):
+        for r, val in zip(sub.index[bad], sub.loc[bad, column]):
             problems.append(Problem(_display(path, paths.raw), int(r), column, val, EXPECTED_VALUE))
         month_day = settings.year_end_for(file_name)
         out = pd.DataFrame({
@@ -433,38 +621,58 @@ def load_neighbours(path: Path, root: Path, problems: list[Problem]) -> pd.DataF
     if not path.exists():
         problems.append(Problem(name, None, None, None, "the statistical neighbour model named in settings.yaml"))
         return pd.DataFrame(columns=cols)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    import io
-    grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False)
-    header = [h.strip() for h in grid.iloc[0].tolist()]
-    body = grid.iloc[1:].reset_index(drop=True)
+    cells, _, found = _read_grid(path, name, ())
+    problems += found
+    if cells is None:
+        return pd.DataFrame(columns=cols)
+    at = _header_index(cells, ())
+    header = [h.replace("\ufeff", "").strip() for h in cells[at]] if cells else []
+    # index: the row as a spreadsheet shows it
+    rows = [(at + 2 + k, (r + [""] * len(header))[:len(header)]) for k, r in enumerate(cells[at + 1:])
+            if any(c.strip() for c in r)]
+    body = pd.DataFrame([r for _, r in rows], index=[n for n, _ in rows], columns=range(len(header)), dtype=str)
     key_col = next((i for i, h in enumerate(header) if h.lower() in ("old_la_code", "la num", "la_num", "la code", "la_code")), None)
     sn_cols = [(int(m.group(1)), i) for i, h in enumerate(header) if (m := re.fullmatch(r"SN_?(\d+)", h, re.I))]
     if key_col is None or len(sn_cols) < 1:
-        problems.append(Problem(name, 1, None, None, "a statistical neighbour model with an 'old_la_code' (or 'LA num') "
+        problems.append(Problem(name, at + 1, None, None, "a statistical neighbour model with an 'old_la_code' (or 'LA num') "
                                 "column and neighbour columns SN_1..SN_10 (or SN1..SN10)"))
         return pd.DataFrame(columns=cols)
     frames = []
     la = resolve_codes(body[key_col])
-    for row, val in zip(body.index[la.isna()] + 2, body.loc[la.isna(), key_col]):
+    for row, val in zip(body.index[la.isna()], body.loc[la.isna(), key_col]):
         problems.append(Problem(name, int(row), header[key_col], val, "a local authority old LA code"))
     for rank, i in sorted(sn_cols):
         neighbour = body[i].str.strip()
         code = resolve_codes(neighbour)
         missing = code.isna()
-        for row, val in zip(body.index[missing] + 2, neighbour[missing]):
+        for row, val in zip(body.index[missing], neighbour[missing]):
             problems.append(Problem(name, int(row), header[i], val or None, "a neighbour's old LA code or name"))
         closeness = body[i + 1].str.strip() if i + 1 < len(header) else ""
         frames.append(pd.DataFrame({"la_code": la, "neighbour_rank": rank, "neighbour_code": code, "closeness": closeness}))
     out = pd.concat(frames, ignore_index=True).dropna(subset=["la_code", "neighbour_code"])
-    return out.sort_values(["la_code", "neighbour_rank"]).reset_index(drop=True)[cols]
+    out = out.sort_values(["la_code", "neighbour_rank"]).reset_index(drop=True)[cols]
+    out.attrs["key_column"] = header[key_col]  # for messages: "old_la_code" or "LA num"
+    return out
 
 
 # -- the whole data set ----------------------------------------------------------------------------
+
+def _unmodelled_authorities(values: pd.DataFrame, neighbours: pd.DataFrame, sn_name: str,
+                            problems: list[Problem]) -> list[Problem]:
+    """An authority with local figures needs a row in the neighbour model, or its statistical
+    neighbour benchmark would silently be blank (an old model predating a reorganisation, a
+    trimmed file)."""
+    if any(p.file == sn_name for p in problems):
+        return []  # the model could not be read: that problem says enough
+    found = []
+    for code, grp in values.dropna(subset=["authority"]).groupby("authority", sort=True):
+        if code not in set(neighbours["la_code"]):
+            la = resolve(code)
+            found.append(Problem(sn_name, None, neighbours.attrs.get("key_column", "old_la_code"), None,
+                                 f"a row for {la.name} ({la.old_code}), whose figures are in "
+                                 f"{grp['source_file'].iloc[0]}: its statistical neighbours come from this model"))
+    return found
+
 
 def load_dataset(data_dir: str | Path | None = None, write_processed: bool = False) -> Dataset:
     """Read and validate everything; raise one InputError listing every problem.
@@ -490,6 +698,7 @@ def load_dataset(data_dir: str | Path | None = None, write_processed: bool = Fal
         sn_path = paths.published / settings.statistical_neighbours
         inputs.append(sn_path)
         neighbours = load_neighbours(sn_path, paths.raw, problems)
+        problems += _unmodelled_authorities(values, neighbours, _display(sn_path, paths.raw), problems)
     if problems:
         raise InputError(problems)
     records = [{"path": _display(p, paths.raw), "sha256": sha256(p)} for p in dict.fromkeys(inputs) if p.exists()]

@@ -11,7 +11,6 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from .loaders import Dataset, load_dataset
 from .periods import Period
 from .scoring import score
 from .summary import summarise, summary_sentences
+from .tables import PackTables, load_or_build_tables  # noqa: F401  (re-exported: older notebooks import them from here)
 from .text import format_values, sentences
 
 POLARITY_TEXT = {"higher": "Bigger is better", "lower": "Smaller is better", "band": "Within a band",
@@ -40,39 +40,6 @@ SCORECARD_COLUMNS = [
     "national_rank", "national_count", "quartile", "sentence", "highlight", "improvement", "action",
     "definition", "source",
 ]
-_TABLES = ("scorecard", "summary", "history", "benchmarks", "comparison")
-
-
-@dataclass
-class PackTables:
-    """Everything one authority's pack for one period shows (see docs/DESIGN.md)."""
-
-    meta: dict
-    scorecard: pd.DataFrame
-    summary: pd.DataFrame
-    history: pd.DataFrame
-    benchmarks: pd.DataFrame
-    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    def write(self, folder: str | Path) -> Path:
-        """Write as Parquet + ``meta.json`` into ``folder``, replacing what was there only when complete."""
-        folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-        for name in _TABLES:
-            getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
-        (tmp / "meta.json").write_text(json.dumps(self.meta, indent=2, default=str), encoding="utf-8")
-        folder.mkdir(exist_ok=True)
-        for f in tmp.iterdir():
-            os.replace(f, folder / f.name)
-        tmp.rmdir()
-        return folder
-
-    @classmethod
-    def read(cls, folder: str | Path) -> "PackTables":
-        folder = Path(folder)
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        return cls(meta=meta, **{n: pd.read_parquet(folder / f"{n}.parquet") for n in _TABLES})
 
 
 def resolve_period(ds: Dataset, authority: Authority, period: str) -> Period:
@@ -113,8 +80,11 @@ def _commentary(ds: Dataset, authority: str, period: str) -> pd.DataFrame:
 
 
 def build_tables(ds: Dataset, authority: str, period: str = "latest", comparators: Sequence[str] = (),
-                 indicators: Sequence[str] = ()) -> PackTables:
+                 indicators: Sequence[str] = (), ranks: pd.DataFrame | None = None) -> PackTables:
     """Score one authority's pack: scorecard, summary, history, benchmark series and comparison.
+
+    ``ranks`` is :func:`kpitools.benchmarks.national_ranks` of ``ds.benchmarks`` for the whole
+    framework; a schedule computes it once and passes it to every pack.
 
     Examples
     --------
@@ -135,7 +105,8 @@ def build_tables(ds: Dataset, authority: str, period: str = "latest", comparator
     scheme = ds.settings.rag_scheme_for(la.keys)
     periods = _history_periods(ds, la, p)
     scored = score(ds.values, ind, ds.targets, [la.code], periods, scheme)
-    ranks = national_ranks(ds.benchmarks, dict(zip(ind["indicator_id"], ind["polarity"])))
+    if ranks is None:
+        ranks = framework_ranks(ds)
     card = scored[scored["q_ordinal"].eq(p.ordinal)].copy()
     card = attach_benchmarks(card, ds.benchmarks, ds.neighbours, [c.code for c in comps], ranks)
     card = card.merge(ind[["indicator_id", "definition", "source"]], on="indicator_id", how="left")
@@ -154,7 +125,8 @@ def build_tables(ds: Dataset, authority: str, period: str = "latest", comparator
     card = card.sort_values("indicator_id", key=lambda s: s.map(order)).reset_index(drop=True)
     card = card[SCORECARD_COLUMNS]
 
-    history = scored[["indicator_id", "period", "period_end", "value", "target", "lower", "upper", "rag", "status"]]
+    history = scored[["indicator_id", "period", "period_end", "value", "target", "lower", "upper", "rag", "status",
+                       "numerator", "denominator"]]
     history = history[history["status"].isin(["rated", "no target", "not a target measure"])
                       | history["value"].notna()].reset_index(drop=True)
     series = benchmark_series(ds.benchmarks, ds.neighbours, la.code, la.name, [c.code for c in comps])
@@ -180,6 +152,11 @@ def build_tables(ds: Dataset, authority: str, period: str = "latest", comparator
                       benchmarks=series, comparison=comparison)
 
 
+def framework_ranks(ds: Dataset) -> pd.DataFrame:
+    """National ranks of every published benchmark, each indicator ranked by its polarity."""
+    return national_ranks(ds.benchmarks, dict(zip(ds.indicators["indicator_id"], ds.indicators["polarity"])))
+
+
 def write_scorecard(card: pd.DataFrame, meta: dict, out: Path) -> Path:
     """Write the scorecard as CSV or JSON (by extension), atomically."""
     suffix = out.suffix.lower()
@@ -202,22 +179,6 @@ def write_scorecard(card: pd.DataFrame, meta: dict, out: Path) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return out
-
-
-def load_or_build_tables(tables_dir: str | Path = "", data_dir: str | Path = "", authority: str = "",
-                         period: str = "latest", comparators: Sequence[str] = (),
-                         indicators: Sequence[str] = ()) -> PackTables:
-    """For notebooks: read the tables ``kpitools report`` scored, or score them now (JupyterLab)."""
-    if tables_dir:
-        tables = PackTables.read(tables_dir)
-        if indicators:
-            keep = set(indicators)
-            for name in ("scorecard", "history", "benchmarks", "comparison"):
-                df = getattr(tables, name)
-                setattr(tables, name, df[df["indicator_id"].isin(keep)].reset_index(drop=True))
-        return tables
-    ds = load_dataset(data_dir or None)
-    return build_tables(ds, authority or ds.settings.demo_authority or "", period, comparators, indicators)
 
 
 def scorecard(ds: Dataset, authority: str, period: str = "latest", comparators: Sequence[str] = ()) -> pd.DataFrame:

@@ -126,9 +126,9 @@ def labels(kind: pd.Series, ordinal: pd.Series) -> pd.Series:
     y_m, m = np.divmod(o.fillna(0).astype("int64"), 12)
     fy_str = lambda fy: fy.astype(str) + "-" + ((fy + 1) % 100).astype(str).str.zfill(2)  # noqa: E731
     is_q, is_y, is_m = (k == "quarter") & o.notna(), (k == "year") & o.notna(), (k == "month") & o.notna()
-    out[is_q] = (fy_str(fy_q) + " Q" + (q + 1).astype(str))[is_q]
-    out[is_y] = fy_str(o.fillna(0).astype("int64"))[is_y]
-    out[is_m] = (y_m.astype(str) + "-" + (m + 1).astype(str).str.zfill(2))[is_m]
+    out.loc[is_q] = (fy_str(fy_q) + " Q" + (q + 1).astype(str))[is_q]
+    out.loc[is_y] = fy_str(o.fillna(0).astype("int64"))[is_y]
+    out.loc[is_m] = (y_m.astype(str) + "-" + (m + 1).astype(str).str.zfill(2))[is_m]
     return out
 
 
@@ -148,7 +148,7 @@ def end_dates(kind: pd.Series, ordinal: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=kind.index, dtype="datetime64[s]")
     if ok.any():
         vals = _end_dates(kind[ok].to_numpy(dtype=object).astype(str), ordinal[ok].to_numpy(dtype="int64"))
-        out[ok] = pd.to_datetime(vals).as_unit("s")
+        out.loc[ok] = pd.to_datetime(vals).as_unit("s")
     return out
 
 
@@ -177,8 +177,8 @@ def parse_periods(text: pd.Series, prefer_month: pd.Series | bool = False) -> pd
         m = s.str.extract(_PATTERNS[name])
         fy = pd.to_numeric(m["fy"], errors="coerce")
         ok = _next_year_mask(fy, m["fy2"]) & kind.isna()
-        ordinal[ok] = (fy[ok] * 4 + pd.to_numeric(m["q"][ok]) - 1).astype("Int64")
-        kind[ok] = "quarter"
+        ordinal.loc[ok] = (fy[ok] * 4 + pd.to_numeric(m["q"][ok]) - 1).astype("Int64")
+        kind.loc[ok] = "quarter"
 
     my = s.str.extract(_PATTERNS["year"])
     fy = pd.to_numeric(my["fy"], errors="coerce")
@@ -187,23 +187,74 @@ def parse_periods(text: pd.Series, prefer_month: pd.Series | bool = False) -> pd
     mnum = pd.to_numeric(mi["m"], errors="coerce")
     is_month = mnum.between(1, 12) & kind.isna()
     year_ok = is_year & kind.isna() & ~(is_month & prefer_month.fillna(False).astype(bool))
-    ordinal[year_ok] = fy[year_ok].astype("Int64")
-    kind[year_ok] = "year"
+    ordinal.loc[year_ok] = fy[year_ok].astype("Int64")
+    kind.loc[year_ok] = "year"
     month_ok = is_month & kind.isna()
-    ordinal[month_ok] = (pd.to_numeric(mi["y"][month_ok]) * 12 + mnum[month_ok] - 1).astype("Int64")
-    kind[month_ok] = "month"
+    ordinal.loc[month_ok] = (pd.to_numeric(mi["y"][month_ok]) * 12 + mnum[month_ok] - 1).astype("Int64")
+    kind.loc[month_ok] = "month"
 
     mw = s.str.extract(_PATTERNS["month_word"])
     word_ok = mw["mw"].notna() & kind.isna()
     if word_ok.any():
         months = mw["mw"][word_ok].str.lower().str[:3].map(_MONTHS)
-        ordinal[word_ok] = (pd.to_numeric(mw["y"][word_ok]) * 12 + months - 1).astype("Int64")
-        kind[word_ok] = "month"
+        ordinal.loc[word_ok] = (pd.to_numeric(mw["y"][word_ok]) * 12 + months - 1).astype("Int64")
+        kind.loc[word_ok] = "month"
 
     out = pd.DataFrame({"kind": kind, "ordinal": ordinal}, index=text.index)
     out["label"] = labels(out["kind"], out["ordinal"])
     out["end"] = end_dates(out["kind"], out["ordinal"])
     return out
+
+
+def containing_quarter(period: Period) -> Period:
+    """The financial-year quarter a month (or quarter) falls in.
+
+    Raises
+    ------
+    PeriodError
+        For a whole financial year.
+
+    Examples
+    --------
+    >>> containing_quarter(Period.parse("Sept 2025")).label
+    '2025-26 Q2'
+    """
+    if period.kind == "quarter":
+        return period
+    if period.kind == "year":
+        raise PeriodError(f"{period.label} is a whole financial year, not in one quarter")
+    year, month = divmod(period.ordinal, 12)
+    return Period("quarter", period.fy * 4 + ((month + 1 - 4) % 12) // 3)
+
+
+def period_hint(text: str) -> str:
+    """Why a period that cannot be read was probably written as it was, in words; ``""`` if unknown.
+
+    Examples
+    --------
+    >>> period_hint("45870")
+    '45870 looks like an Excel date serial number (1 August 2025): format the period column as text'
+    >>> period_hint("2025 Q2")
+    "'2025 Q2' does not say which financial year: write the financial year and its quarter, e.g. 2025-26 Q1 for April to June 2025"
+    """
+    t = str(text).strip()
+    if re.fullmatch(r"\d{5}(?:\.0+)?", t) and 20000 <= float(t) <= 80000:
+        day = pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(float(t)))
+        return (f"{t} looks like an Excel date serial number ({day.day} {day:%B %Y}): "
+                "format the period column as text")
+    if re.fullmatch(r"(?:\d{4}\s*Q\s*\d|Q\s*\d\s*\d{4})", t, re.I):
+        return (f"'{t}' does not say which financial year: write the financial year and its quarter, "
+                "e.g. 2025-26 Q1 for April to June 2025")
+    if re.fullmatch(r"(?:Q|quarter\s*)[1-4]", t, re.I):
+        return f"'{t}' has no year: write it like 2025-26 Q2"
+    if re.search(r"(?:^|\s)Q(?:uarter\s*)?(?:0|[5-9]|\d\d+)\s*$|^Q(?:0|[5-9])\b", t, re.I):
+        return "a financial year has four quarters, Q1 (April to June) to Q4 (January to March)"
+    if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}", t):
+        return "a date: write the period it belongs to, e.g. 2025-26 Q2, or 2025-09 for a month"
+    m = re.match(r"^(\d{4})\s*[-/]\s*(\d{2,4})\b", t)
+    if m and int(m.group(2)) % 100 != (int(m.group(1)) + 1) % 100:
+        return f"a financial year runs over two consecutive years, e.g. {m.group(1)}-{(int(m.group(1)) + 1) % 100:02d}"
+    return ""
 
 
 def _next_year_mask(fy: pd.Series, fy2: pd.Series) -> pd.Series:

@@ -39,6 +39,7 @@ __all__ = [
     "chart_svg",
     "svg_figure",
     "data_table",
+    "table_wrap",
     "rag_badge",
     "dot_text",
     "scorecard_table",
@@ -188,18 +189,18 @@ def contents(items: Sequence[tuple[str, str]], label: str = "Contents") -> Fragm
 # Charts as accessible SVG figures
 # --------------------------------------------------------------------------------------------
 
-def _vl_version() -> str | None:
-    import altair as alt
+def _vl_version(spec: Mapping[str, Any]) -> str | None:
+    """The Vega-Lite version (``"6.4"``) the spec declares in ``$schema``, if vl-convert has it.
+
+    Read from the spec rather than from Altair, so that rendering never imports Altair.
+    """
     import vl_convert as vlc
 
-    m = re.match(r"v?(\d+)\.(\d+)", alt.SCHEMA_VERSION)
+    m = re.search(r"/vega-lite/v(\d+)\.(\d+)", str(spec.get("$schema", "")))
     if not m:
         return None
     want = f"{m.group(1)}.{m.group(2)}"
-    versions = list(vlc.get_vegalite_versions())
-    if want in versions:
-        return want
-    return None
+    return want if want in vlc.get_vegalite_versions() else None
 
 
 _ID_RE = re.compile(r'\bid="([^"]+)"')
@@ -219,7 +220,8 @@ def _unique_ids(svg: str, prefix: str) -> str:
 
 
 def chart_svg(chart: Any, scale: float = 1.0) -> str:
-    """Render an Altair chart (or a Vega-Lite dict) to SVG text in this process with vl-convert.
+    """Render a Vega-Lite dict (such as :func:`kpitools.charts.trend_spec` gives) or an Altair
+    chart to SVG text in this process with vl-convert.
 
     No browser and no network are used; the result contains no script.
     """
@@ -227,7 +229,7 @@ def chart_svg(chart: Any, scale: float = 1.0) -> str:
 
     # The chart builders are validated by the tests; skipping validation here saves ~0.1 s a chart.
     spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
-    version = _vl_version()
+    version = _vl_version(spec)
     kwargs = {"vl_version": version} if version else {}
     svg = vlc.vegalite_to_svg(spec, **kwargs)
     svg = re.sub(r"^\s*<\?xml[^>]*>\s*", "", svg)
@@ -245,21 +247,32 @@ def _accessible_svg(svg: str, alt_text: str, title: str) -> str:
     attrs = m.group(1)
     # Drop Vega's own ARIA attributes (role, aria-*) and any focusable/style; keep size and namespaces.
     attrs = re.sub(r'\s(?:role|aria-[a-z]+|focusable|style|tabindex)="[^"]*"', "", attrs)
+    # One class attribute: a second one would be dropped by the HTML parser (Vega's class="marks"
+    # won in the index page, so the chart did not scale to narrow screens).
+    classes = " ".join(re.findall(r'\sclass="([^"]*)"', attrs) + ["kpi-chart"])
+    attrs = re.sub(r'\sclass="[^"]*"', "", attrs)
     width = re.search(r'\bwidth="([\d.]+)', attrs)
     style = f' style="max-width:{width.group(1)}px"' if width else ""
     # The accessible name is the text alternative itself (aria-label, repeated in <title> for
     # tools that read SVG titles); <desc> holds the caption. The figure is labelled by its caption.
-    opening = (f'<svg{attrs} role="img" aria-label="{esc(alt_text)}" focusable="false" class="kpi-chart"{style}>'
+    opening = (f'<svg{attrs} role="img" aria-label="{esc(alt_text)}" focusable="false" class="{esc(classes)}"{style}>'
                f'<title id="{uid}-title">{esc(alt_text)}</title><desc id="{uid}-desc">{esc(title)}</desc>')
-    return opening + svg[m.end():]
+    # Inside role="img" everything is presentational: Vega's mark containers keep
+    # role="graphics-symbol" / aria-roledescription even with aria off, which axe-core reports as
+    # images without a text alternative (svg-img-alt). The text alternative is the whole chart's.
+    return opening + _INNER_TAG.sub(lambda t: _INNER_ARIA.sub("", t.group(0)), svg[m.end():])
+
+
+_INNER_TAG = re.compile(r"<[A-Za-z][^<>]*>")  # start tags only: chart text is left alone
+_INNER_ARIA = re.compile(r'\s(?:role|aria-[a-z]+)="[^"]*"')
 
 
 def _tables_html(data: pd.DataFrame | Sequence[tuple[str, pd.DataFrame]] | None, caption: str) -> str:
     if data is None:
         return ""
     if isinstance(data, pd.DataFrame):
-        return _data_table_html(data, caption)
-    return "".join(_data_table_html(df, cap) for cap, df in data)
+        return table_wrap(_data_table_html(data, caption), caption)
+    return "".join(table_wrap(_data_table_html(df, cap), cap) for cap, df in data)
 
 
 def svg_figure(
@@ -346,9 +359,20 @@ def _data_table_html(df: pd.DataFrame, caption: str, *, row_header: bool = True,
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
+def table_wrap(table_html: str, caption: Any) -> str:
+    """A table in a box that scrolls sideways on narrow screens (WCAG 1.4.10 reflow).
+
+    The box can scroll, so it is a named region that takes keyboard focus (tabindex="0"): a
+    keyboard user can then scroll it with the arrow keys (WCAG 2.1.1; axe-core's
+    scrollable-region-focusable). Its name is the table's caption.
+    """
+    return (f'<div class="kpi-table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0">'
+            f"{table_html}</div>")
+
+
 def data_table(df: pd.DataFrame, caption: str, *, row_header: bool = True) -> Fragment:
     """A DataFrame of display text as an accessible table (caption, column and row headers)."""
-    return Fragment(f'<div class="kpi-table-wrap">{_data_table_html(df, caption, row_header=row_header)}</div>')
+    return Fragment(table_wrap(_data_table_html(df, caption, row_header=row_header), caption))
 
 
 _STATUS_WORDS = _charts._STATUS_WORDS  # one wording for statuses in charts and tables
@@ -521,10 +545,9 @@ def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
         "<dt>Year</dt><dd>The benchmarks' year: the latest published year (ending 31 March of that year for "
         "financial-year data) that ends on or before the end of the period.</dd></dl></div>"
     )
-    return Fragment(
-        f'<div class="kpi-table-wrap"><table class="kpi-table kpi-scorecard"><caption>{esc(caption)}</caption>'
-        f"{colgroups}<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></div>{key}"
-    )
+    table = (f'<table class="kpi-table kpi-scorecard"><caption>{esc(caption)}</caption>'
+             f"{colgroups}<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>")
+    return Fragment(table_wrap(table, caption) + key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -535,11 +558,11 @@ def summary_block(summary_df: pd.DataFrame, sentence: Any, *, chart: bool = True
     """The summary sentence, the counts and percentages table and (by default) the RAG chart."""
     parts = [f'<p class="kpi-lead">{esc(sentence)}</p>'] if _text(sentence) else []
     table = _charts.summary_table(summary_df)
-    parts.append('<div class="kpi-table-wrap">' +
-                 _data_table_html(table, "Indicators by rating and by status") + "</div>")
+    caption = "Indicators by rating and by status"
+    parts.append(table_wrap(_data_table_html(table, caption), caption))
     if chart and not summary_df.empty:
         parts.append(svg_figure(
-            _charts.summary_chart(summary_df), _charts.describe_summary(summary_df),
+            _charts.summary_spec(summary_df), _charts.describe_summary(summary_df),
             "Number of indicators by rating", None).data)
     return Fragment(f'<div class="kpi-summary">{"".join(parts)}</div>')
 
@@ -612,7 +635,7 @@ def trend_section(
         reason = _text(row.get("status_reason"))
         why = " (" + "; ".join(x for x in (status, reason) if x) + ")" if (status or reason) else ""
         return Fragment(head + f'<p class="kpi-none">There are no figures to chart for this indicator{esc(why)}.</p>')
-    chart = _charts.trend_chart(history, benchmarks, row, authority_name=authority_name)
+    chart = _charts.trend_spec(history, benchmarks, row, authority_name=authority_name)
     alt_text = _charts.describe_trend(history, benchmarks, row, authority_name=authority_name)
     tables = _charts.trend_tables(history, benchmarks, row, authority_name=authority_name)
     caption = _trend_caption(row, history, benchmarks)
@@ -671,17 +694,17 @@ def comparison_section(
         parts.append('<p class="kpi-none">No published figures to compare.</p>')
     else:
         parts.append(svg_figure(
-            _charts.comparison_bars(comparison, row),
+            _charts.comparison_spec(comparison, row),
             _charts.describe_comparison(comparison, row, year_label=year or None),
             f"{title}: authorities ranked, best first" + (f" ({year})" if year else ""), None).data)
-        parts.append('<div class="kpi-table-wrap">' + _data_table_html(
-            table, f"{title}: ranked comparison" + (f", {year}" if year else ""), row_header=False) + "</div>")
+        caption = f"{title}: ranked comparison" + (f", {year}" if year else "")
+        parts.append(table_wrap(_data_table_html(table, caption, row_header=False), caption))
     parts.append(_heading_html("Trend by year", sub))
     if b.empty:
         parts.append('<p class="kpi-none">No published series for this indicator.</p>')
     else:
         parts.append(svg_figure(
-            _charts.benchmark_trend_chart(b, row, authority_name=authority_name),
+            _charts.benchmark_trend_spec(b, row, authority_name=authority_name),
             _describe_benchmark_trend(b, row, authority_name),
             f"{title}: published figures by year",
             _charts.trend_tables(pd.DataFrame(), b, row, authority_name=authority_name)).data)
@@ -801,9 +824,10 @@ def provenance_block(meta: Mapping[str, Any], *, level: int = 2, heading_text: s
     rows = "".join(
         f'<tr><th scope="row">{esc(i.get("path"))}</th><td><code class="kpi-hash">{esc(i.get("sha256"))}</code></td></tr>'
         for i in inputs if isinstance(i, Mapping))
-    table = (f'<div class="kpi-table-wrap"><table class="kpi-table kpi-inputs"><caption>Input files and their '
-             f'SHA-256 checksums</caption><thead><tr><th scope="col">File</th><th scope="col">SHA-256</th></tr>'
-             f"</thead><tbody>{rows}</tbody></table></div>" if rows else
+    caption = "Input files and their SHA-256 checksums"
+    table = (table_wrap(f'<table class="kpi-table kpi-inputs"><caption>{caption}</caption><thead><tr>'
+                        f'<th scope="col">File</th><th scope="col">SHA-256</th></tr>'
+                        f"</thead><tbody>{rows}</tbody></table>", caption) if rows else
              '<p class="kpi-none">No input files are recorded.</p>')
     return Fragment(f'<section class="kpi-provenance">{_heading_html(heading_text, level, id="provenance")}'
                     f'<dl class="kpi-facts-list">{dl}</dl>{table}</section>')

@@ -16,6 +16,7 @@ executed notebook that failed is kept under ``outputs/<authority>/.failed/`` and
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -182,7 +183,10 @@ def _find_title(nb: Any) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
 def _exporter():
+    # One exporter per process: building it (traitlets config, Jinja environment, template
+    # lookup) costs more than exporting a pack's page, and a schedule's worker exports many.
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -302,6 +306,27 @@ def _first_line(source: str | None) -> str:
     return ""
 
 
+def _kernel_manager_class() -> Any:
+    """On POSIX, kernels talk to us over Unix sockets rather than TCP: nothing listens on the network
+    of a shared council machine, parallel packs never race for ports, and ipykernel has nothing to
+    warn about. Windows has no IPC transport and keeps TCP on localhost."""
+    if os.name != "posix":
+        return None
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum, default
+
+    class IpcKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _unique_socket_prefix(self) -> str:
+            # jupyter_client's default prefix is "kernel-ipc" in the working folder: two kernels
+            # started at once there can pick the same socket and fail with "Invalid Signature".
+            return os.path.join(tempfile.gettempdir(), f"kpitools-{uuid.uuid4().hex[:16]}-ipc")
+
+    return IpcKernelManager
+
+
 def run_notebook(
     input_nb: str | Path,
     output_nb: str | Path,
@@ -352,7 +377,7 @@ def run_notebook(
         pm.execute_notebook(
             str(input_nb), str(output_nb), parameters=_plain(dict(parameters)), kernel_name=kernel_name,
             cwd=str(cwd if cwd is not None else input_nb.parent), progress_bar=False, log_output=False,
-            execution_timeout=timeout,
+            execution_timeout=timeout, **({"kernel_manager_class": km} if (km := _kernel_manager_class()) else {}),
         )
     except PapermillExecutionError as exc:
         cell = _source_cell_number(input_nb, getattr(exc, "source", None), getattr(exc, "cell_index", None))
@@ -496,7 +521,8 @@ def _css() -> str:
 
 
 def _index_html(title: str, meta: Mapping[str, Any], summary: Any, reports: list[tuple[str, str]],
-                downloads: list[tuple[str, str]], notebooks: list[dict[str, Any]]) -> str:
+                downloads: list[tuple[str, str]], notebooks: list[dict[str, Any]],
+                summary_html: str | None = None) -> str:
     from . import render as r
 
     parts = [f'<header class="kpi-title"><h1>{r.esc(title)}</h1>']
@@ -510,7 +536,10 @@ def _index_html(title: str, meta: Mapping[str, Any], summary: Any, reports: list
     parts.append('<h2 id="reports">Reports</h2><ul class="kpi-reports">')
     parts += [f'<li><a href="{r.esc(href)}">{r.esc(text)}</a></li>' for href, text in reports]
     parts.append("</ul>")
-    if summary is not None or meta.get("summary_sentence"):
+    if summary_html:
+        parts.append('<h2 id="summary">Summary</h2>')
+        parts.append(summary_html)
+    elif summary is not None or meta.get("summary_sentence"):
         parts.append('<h2 id="summary">Summary</h2>')
         if summary is not None and len(summary):
             parts.append(r.summary_block(summary, " ".join(meta.get("summary_sentences") or [])
@@ -525,9 +554,11 @@ def _index_html(title: str, meta: Mapping[str, Any], summary: Any, reports: list
     rows = "".join(
         f'<tr><th scope="row">{r.esc(n["notebook"])}</th><td>{r.esc(n["html"])}</td>'
         f'<td><code class="kpi-hash">{r.esc(n["notebook_sha256"])}</code></td></tr>' for n in notebooks)
-    parts.append('<div class="kpi-table-wrap"><table class="kpi-table kpi-inputs"><caption>Report notebooks and '
-                 'their SHA-256 checksums</caption><thead><tr><th scope="col">Notebook</th><th scope="col">Page'
-                 f'</th><th scope="col">SHA-256 of the notebook</th></tr></thead><tbody>{rows}</tbody></table></div>')
+    caption = "Report notebooks and their SHA-256 checksums"
+    parts.append(r.table_wrap(f'<table class="kpi-table kpi-inputs"><caption>{caption}</caption><thead><tr>'
+                              '<th scope="col">Notebook</th><th scope="col">Page</th>'
+                              f'<th scope="col">SHA-256 of the notebook</th></tr></thead><tbody>{rows}</tbody></table>',
+                              caption))
     return ("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{r.esc(title)}</title>\n<style>\n{_css()}\n</style>\n</head>\n<body class=\"kpi-report\">\n"
@@ -547,6 +578,9 @@ def build_pack(
     kernel_name: str = "kpitools",
     timeout: float | None = 900,
     title: str | None = None,
+    fingerprint: str | None = None,
+    summary_html: str | None = None,
+    pdf: bool = False,
 ) -> PackResult:
     """Execute the report notebooks, export them and publish the pack atomically.
 
@@ -578,6 +612,14 @@ def build_pack(
         Seconds a single cell may run.
     title
         Title of the index page; by default "<authority>: children's services performance pack".
+    fingerprint
+        What the pack is made of (:func:`kpitools.runner.request_fingerprint`), recorded in the
+        manifest so that a schedule can skip it next time; by default :func:`pack_fingerprint`.
+    summary_html
+        The summary section already rendered (:mod:`kpitools.figures`), reused on the index page.
+    pdf
+        Also print the pack (index, then each report) into one A4 PDF with headless Chromium
+        (:mod:`kpitools.pdf`), listed on the index page and in the manifest.
 
     Returns
     -------
@@ -635,13 +677,21 @@ def build_pack(
             shutil.copy2(a, tmp / a.name)
             downloads.append((a.name, f"{a.name} (machine-readable scorecard)" if "scorecard" in a.name.lower()
                               else a.name))
-        downloads.append((MANIFEST, f"{MANIFEST} (provenance: inputs, parameters, versions, checksums)"))
         name = meta.get("authority_name") or params.get("authority") or final.parent.name
+        pdf_name = f"{_safe_name(name)}_{final.name}_pack.pdf"
+        if pdf:
+            downloads.insert(0, (pdf_name, f"{pdf_name} (the whole pack to print, A4)"))
+        downloads.append((MANIFEST, f"{MANIFEST} (provenance: inputs, parameters, versions, checksums)"))
         index_title = title or f"{name}: children's services performance pack"
         (tmp / "index.html").write_text(
-            _index_html(index_title, {**meta, "inputs": input_records}, summary, reports, downloads, nb_records),
+            _index_html(index_title, {**meta, "inputs": input_records}, summary, reports, downloads, nb_records,
+                        summary_html),
             encoding="utf-8")
         shutil.rmtree(work, ignore_errors=True)
+        if pdf:
+            from .pdf import write_pack_pdf
+
+            write_pack_pdf(tmp, [("index.html", "Contents")] + [(h, t) for h, t in reports], tmp / pdf_name)
         for rec in nb_records:
             rec["html_sha256"] = sha256_file(tmp / rec["html"])
         manifest = {
@@ -660,7 +710,7 @@ def build_pack(
             "attachments": [{"path": a.name, "sha256": sha256_file(tmp / a.name)} for a in files],
             "files": [{"path": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
                       for p in sorted(tmp.iterdir()) if p.is_file()],
-            "fingerprint": pack_fingerprint(nbs, params, input_records, files),
+            "fingerprint": fingerprint or pack_fingerprint(nbs, params, input_records, files),
             "illustrative": bool(meta.get("illustrative", False)),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")

@@ -17,6 +17,12 @@ MEASURES = ("snapshot", "ytd", "rolling12")
 COMMENTARY_KINDS = ("highlight", "improvement", "action")
 TOLERANCE_TYPES = ("absolute", "relative")
 
+# Other spellings of the two units the tool acts on (percent: 0-100 and a % sign; count: pro-rated
+# year-to-date targets); written so, an indicator would silently lose those checks.
+UNIT_ALIASES = {"%": "percent", "pct": "percent", "per cent": "percent", "percentage": "percent",
+                "percentages": "percent", "proportion": "percent", "number": "count", "no": "count",
+                "no.": "count", "num": "count", "#": "count", "n": "count", "counts": "count"}
+
 _NUMBER_OR_BLANK = r"^\s*(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*%?)?\s*$"
 
 
@@ -32,6 +38,16 @@ def _choice(options: tuple[str, ...], required: bool = True) -> pa.Column:
                      nullable=not required)
 
 
+# a count: no sign, no %, UK thousands separators allowed (1,234), blank allowed
+_COUNT_OR_BLANK = r"^\s*(?:(?:\d+|[1-9]\d{0,2}(?:,\d{3})+)(?:\.\d+)?)?\s*$"
+
+
+def _count(present: bool = True) -> pa.Column:
+    return pa.Column(str, pa.Check(lambda s: s.str.fullmatch(_COUNT_OR_BLANK),
+                                   error="a count of zero or more (1234 or 1,234, no % sign), or blank"),
+                     nullable=True, required=present)
+
+
 def _number(required: bool = False, present: bool = True) -> pa.Column:
     return pa.Column(str, pa.Check(lambda s: s.str.fullmatch(_NUMBER_OR_BLANK) & ((s.str.strip() != "") | (not required)),
                                    error="a number" + ("" if required else " or blank")),
@@ -45,7 +61,9 @@ INDICATORS = pa.DataFrameSchema(
                               unique=True),
         "title": _text(),
         "polarity": _choice(POLARITIES),
-        "unit": _text(),
+        "unit": _text(checks=[pa.Check(lambda s: ~s.str.strip().str.lower().isin(list(UNIT_ALIASES)),
+                                       error="a unit word: percent for a percentage, count for a number of "
+                                             "things, or rate, days, weeks...")]),
         "decimals": pa.Column(str, pa.Check(lambda s: s.str.strip().str.fullmatch(r"[0-6]"),
                                             error="a whole number of decimal places from 0 to 6")),
         "frequency": _choice(FREQUENCIES),
@@ -83,8 +101,8 @@ LOCAL_VALUES = pa.DataFrameSchema(
         "indicator_id": _text(),
         "period": _text(),
         "value": pa.Column(str, nullable=True),
-        "numerator": _number(present=False),
-        "denominator": _number(present=False),
+        "numerator": _count(present=False),
+        "denominator": _count(present=False),
     },
     name="local extract", strict=False,
 )
@@ -101,6 +119,9 @@ COMMENTARY = pa.DataFrameSchema(
 )
 
 DFE_REQUIRED = ("time_period", "time_identifier", "geographic_level", "new_la_code", "la_name")
+# the geography and time columns of DfE's open data layout; the others are a file's measures and filters
+DFE_LAYOUT = DFE_REQUIRED + ("country_code", "country_name", "region_code", "region_name", "old_la_code",
+                             "lad_code", "lad_name", "opendata_id")
 
 
 def check(df: pd.DataFrame, schema: pa.DataFrameSchema, file: str, first_row: int = 2) -> list[Problem]:
@@ -115,7 +136,7 @@ def check(df: pd.DataFrame, schema: pa.DataFrameSchema, file: str, first_row: in
         check_name = str(case.check)
         if case.column is None or case.schema_context == "DataFrameSchema":
             if check_name == "column_in_dataframe":
-                problems.append(Problem(file, 1, str(case.failure_case), None,
+                problems.append(Problem(file, first_row - 1, str(case.failure_case), None,
                                         f"a column named '{case.failure_case}' in the header row "
                                         f"(found: {', '.join(map(str, df.columns))})"))
             else:

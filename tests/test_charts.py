@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -225,3 +231,127 @@ def test_static_svg_has_no_script_and_no_remote_reference():
         assert svg.lstrip().startswith("<svg")
         assert "<script" not in svg.lower()
         assert not re.search(r'(?:src|href)="https?:', svg)
+
+
+# --------------------------------------------------------------------------------------------
+# Specs as dicts, and Altair only on demand
+# --------------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != "KPITOOLS_KEEP_RFC3987"}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**environ, **env}, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_importing_the_renderer_does_not_import_altair():
+    r = run_python("import kpitools.render, sys; assert 'altair' not in sys.modules")
+    assert r.returncode == 0, r.stderr
+
+
+def test_text_helpers_specs_and_static_figures_need_no_altair():
+    r = run_python(textwrap.dedent("""
+        import sys
+        sys.path.insert(0, "tests")
+        from conftest import sample_benchmarks, sample_comparison, sample_history, sample_scorecard, sample_summary
+        from kpitools import charts, render
+        row = sample_scorecard().iloc[0].to_dict()
+        h, b, c, s = sample_history(), sample_benchmarks(), sample_comparison(), sample_summary()
+        assert charts.format_value(60.9, "percent", 1) == "60.9%" and charts.unit_label("count") == "Number"
+        assert charts.has_trend_data(h, b, row) and charts.benchmark_year_label(2025) == "published year 2025"
+        charts.describe_trend(h, b, row); charts.trend_tables(h, b, row); charts.describe_comparison(c, row)
+        charts.comparison_table(c, row); charts.describe_summary(s); charts.summary_table(s)
+        render.trend_section(row, h, b, authority_name="Havering")
+        render.comparison_section(row, c, b, authority_name="Havering")
+        render.summary_block(s, "Sentence.")
+        assert "altair" not in sys.modules, "altair was imported"
+    """))
+    assert r.returncode == 0, r.stderr
+
+
+def test_altair_is_imported_without_the_rfc3987_grammar_unless_asked():
+    check = ("from kpitools import charts; charts._altair(); import sys, jsonschema; "
+             "print('rfc3987_syntax' in sys.modules, 'iri' in jsonschema.FormatChecker.checkers)")
+    r = run_python(check)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "False"]  # skipped, and nothing left behind in sys.modules
+    if importlib.util.find_spec("rfc3987_syntax") is None:
+        pytest.skip("rfc3987_syntax is not installed")
+    kept = run_python(check, KPITOOLS_KEEP_RFC3987="1")
+    assert kept.returncode == 0, kept.stderr
+    assert kept.stdout.split() == ["True", "True"]
+
+
+def spec_cases() -> list[tuple[str, dict, alt.TopLevelMixin]]:
+    h, b, c, s, card = sample_history(), sample_benchmarks(), sample_comparison(), sample_summary(), sample_scorecard()
+    empty = h.iloc[0:0]
+    return [
+        ("trend", charts.trend_spec(h, b, row("CS02"), authority_name="Havering"),
+         charts.trend_chart(h, b, row("CS02"), authority_name="Havering")),
+        ("interactive trend", charts.trend_spec(h, b, row("CS01"), authority_name="Havering", interactive=True),
+         charts.trend_chart(h, b, row("CS01"), authority_name="Havering", interactive=True)),
+        ("no data", charts.trend_spec(empty, b.iloc[0:0], row("CS04")),
+         charts.trend_chart(empty, b.iloc[0:0], row("CS04"))),
+        ("published trend", charts.benchmark_trend_spec(b, row("CS01"), authority_name="Havering"),
+         charts.benchmark_trend_chart(b, row("CS01"), authority_name="Havering")),
+        ("comparison", charts.comparison_spec(c, row("CS01")), charts.comparison_bars(c, row("CS01"))),
+        ("summary", charts.summary_spec(s), charts.summary_chart(s)),
+        ("explorer", charts.explorer_spec(h, b, card, authority_name="Havering"),
+         charts.explorer_chart(h, b, card, authority_name="Havering")),
+    ]
+
+
+def test_the_charts_are_their_specs_and_validate():
+    for name, spec, chart in spec_cases():
+        assert isinstance(chart, alt.TopLevelMixin), name
+        assert chart.to_dict() == spec, name  # to_dict() validates against the Vega-Lite schema
+        assert json.loads(json.dumps(spec)) == spec, name  # plain JSON: no NumPy or pandas values
+        assert spec["$schema"] == charts.VEGA_LITE_SCHEMA
+
+
+def test_specs_share_no_mutable_parts_with_each_other_or_the_module():
+    h, b = sample_history(), sample_benchmarks()
+    first = charts.trend_spec(h, b, row("CS02"), authority_name="Havering")
+    expected = json.dumps(first, sort_keys=True)
+    for d in walk(first):  # scribble over every dict and list of the first spec
+        for v in d.values():
+            if isinstance(v, list):
+                v.append("x")
+        d["scribbled"] = True
+    again = charts.trend_spec(h, b, row("CS02"), authority_name="Havering")
+    assert json.dumps(again, sort_keys=True) == expected
+
+
+def test_inline_data_is_named_and_written_as_altair_does():
+    df = pd.DataFrame({
+        "date": pd.to_datetime(["2024-03-31", None, "2025-03-31"]),
+        "value": [1.5, float("nan"), float("inf")],
+        "count": [1, 2, 3],
+        "n": pd.array([1, None, 3], dtype="Int64"),
+        "flag": [True, False, True],
+        "name": ["a", None, "c"],
+        "kind": pd.Categorical(["x", "y", None]),
+    })
+    altair_datasets = alt.Chart(df).mark_point().to_dict()["datasets"]
+    values = charts._records(df)
+    assert altair_datasets == {charts._dataset_name(values): values}
+    interval = alt.selection_interval(bind="scales", encodings=["x"])
+    if re.fullmatch(r"param_[0-9a-f]{16}", interval.name):  # Altair 6 names parameters by a hash (5: a counter)
+        scales = {"select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}
+        assert charts._param_name(scales) == interval.name
+
+
+def numbered_clips(svg: str) -> str:
+    """vl-convert numbers clip paths with a counter that runs on across renders: renumber them."""
+    names: dict[str, str] = {}
+    return re.sub(r"\bclip\d+\b", lambda m: names.setdefault(m.group(0), f"clip-{len(names)}"), svg)
+
+
+def test_rendered_svg_is_the_same_from_the_spec_and_from_the_chart():
+    from kpitools import render
+
+    for name, spec, chart in spec_cases()[:3]:
+        assert render._vl_version(spec) is not None  # vl-convert renders the version the spec declares
+        assert numbered_clips(chart_svg(spec)) == numbered_clips(chart_svg(chart)), name

@@ -66,6 +66,15 @@ def test_values_written_every_way_analysts_write_them():
     assert (bad["value_status"] == "invalid").all()
 
 
+def test_commas_are_thousands_only_in_the_uk_form():
+    v = parse_values(pd.Series(["1,234", "12,345.6", "0,123", "17,1", "1,23", "45.2*", "45.2 (p)"]))
+    assert v["value"].iloc[:2].tolist() == [1234.0, 12345.6] and v["has_thousands"].iloc[:2].all()
+    # a decimal comma is never read as thousands (0,123 is not 123) nor a footnote marker stripped
+    assert (v["value_status"].iloc[2:] == "invalid").all() and v["value"].iloc[2:].isna().all()
+    assert v["reason"].iloc[2] == "a decimal comma: write it with a decimal point, 0.123"
+    assert v["reason"].iloc[5].startswith("a footnote marker")
+
+
 def _copy_demo(tmp_path: Path) -> Path:
     dst = tmp_path / "raw"
     shutil.copytree(RAW, dst)
@@ -133,7 +142,22 @@ def test_dfe_file_with_a_renamed_column_is_reported(tmp_path):
     f = raw / "published" / "d3_cpps_subsequent_plan_2013_to_2025.csv"
     f.write_text(f.read_text(encoding="utf-8").replace("CPP_subsequent_percent", "CPP_subsequent_pct", 1), encoding="utf-8")
     err = _error(raw)
-    assert any(p.column == "benchmark_column" and "d3_cpps" in p.expected for p in err.problems)
+    # the published file is named, with the column the framework expects and the one it found instead
+    assert any(p.file.endswith("d3_cpps_subsequent_plan_2013_to_2025.csv") and p.row == 1
+               and p.column == "CPP_subsequent_percent" and p.found == "cpp_subsequent_pct"
+               and "framework/indicators.csv row 4" in p.expected for p in err.problems)
+
+
+def test_invalid_published_value_is_reported_at_its_spreadsheet_row(tmp_path):
+    raw = _copy_demo(tmp_path)
+    f = raw / "published" / "d3_cpps_subsequent_plan_2013_to_2025.csv"
+    lines = f.read_text(encoding="utf-8").splitlines()
+    havering = next(i for i, line in enumerate(lines) if ",E09000016,Havering," in line)
+    lines[havering] = lines[havering].rsplit(",", 1)[0] + ",#VALUE!"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    err = _error(raw)
+    assert any(p.row == havering + 1 and p.column == "cpp_subsequent_percent" and p.found == "#VALUE!"
+               for p in err.problems)
 
 
 def test_neighbour_model_with_an_unknown_authority_is_reported(tmp_path):

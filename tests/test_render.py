@@ -148,6 +148,35 @@ def test_svg_figure_is_accessible():
     assert "<script" not in html.lower()
 
 
+def test_svg_has_one_class_attribute_and_no_inner_roles():
+    # axe-core (svg-img-alt): Vega's mark containers keep role="graphics-symbol" inside our role="img";
+    # and a second class attribute is dropped by the HTML parser (Vega's "marks" won on the index page,
+    # so the chart did not scale down on a narrow screen).
+    html = html_of(figure()[0])
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    svg_open = re.match(r"<svg\b[^>]*>", svg).group(0)
+    assert len(re.findall(r'\sclass="', svg_open)) == 1
+    assert "kpi-chart" in re.search(r'\sclass="([^"]*)"', svg_open).group(1).split()
+    inner = svg[len(svg_open):]
+    assert not re.search(r'<[^>]*\s(?:role|aria-[a-z]+)="', inner)
+    assert "<text" in inner  # the chart's text itself is still there
+
+
+def test_tables_scroll_in_named_keyboard_focusable_regions():
+    # axe-core (scrollable-region-focusable, at 320 CSS px): a box that scrolls must take focus.
+    html = html_of(figure()[0]) + html_of(render.scorecard_table(sample_scorecard(), meta=sample_meta()))
+    html += html_of(render.summary_block(sample_summary(), "x", chart=False))
+    html += html_of(render.provenance_block(sample_meta(git_revision="abc")))
+    tables = html.count("<table")
+    wraps = re.findall(r'<div class="kpi-table-wrap"[^>]*>', html)
+    assert tables == len(wraps) == 5  # the figure's two data tables inside <details> included
+    for w in wraps:
+        assert 'role="region"' in w and 'tabindex="0"' in w
+    assert '<div class="kpi-table-wrap" role="region" aria-label="Scorecard: Havering, 2025-26 Q2" tabindex="0">' in html
+    assert render.table_wrap("<table></table>", SCRIPT).startswith(
+        '<div class="kpi-table-wrap" role="region" aria-label="&lt;script&gt;')
+
+
 def test_svg_figure_needs_a_text_alternative():
     with pytest.raises(ValueError):
         render.svg_figure(charts.summary_chart(sample_summary()), "  ", "caption")

@@ -211,3 +211,40 @@ def test_scores_many_authorities_and_periods_in_one_call():
     assert out.set_index(["authority", "period"])["rag"].to_dict() == {
         ("E1", "2025-26 Q1"): "Red", ("E1", "2025-26 Q2"): "Green", ("E1", "2025-26 Q3"): "Green",
         ("E2", "2025-26 Q1"): "Red", ("E2", "2025-26 Q2"): "Green", ("E2", "2025-26 Q3"): "Green"}
+
+
+def test_rows_are_authority_then_period_then_framework_order():
+    inds = [_indicator(iid="Z"), _indicator(iid="A")]
+    vals = [_value("2025-26 Q1", 5, iid=i, authority=a) for a in ("E2", "E1") for i in "ZA"]
+    out = score(pd.DataFrame(vals), pd.DataFrame(inds), pd.DataFrame([_target(4, iid="Z")]), ["E2", "E1"],
+                ["2025-26 Q2", "2025-26 Q1"])
+    assert list(zip(out["authority"], out["period"], out["indicator_id"])) == [
+        ("E2", "2025-26 Q2", "Z"), ("E2", "2025-26 Q2", "A"), ("E2", "2025-26 Q1", "Z"), ("E2", "2025-26 Q1", "A"),
+        ("E1", "2025-26 Q2", "Z"), ("E1", "2025-26 Q2", "A"), ("E1", "2025-26 Q1", "Z"), ("E1", "2025-26 Q1", "A")]
+    assert out.index.equals(pd.RangeIndex(8))
+
+
+def test_period_target_without_a_figure_falls_back_to_the_annual_one():
+    ind = _indicator("higher", unit="count", decimals=0, measure="ytd")
+    row = run(ind, [_value("2025-26 Q1", 6)], [_target(20, tolerance=1), _target(quarter=1, tolerance=3)], "two_state")
+    assert row["target"] == 5 and row["target_prorated"] and row["tolerance"] == 1
+
+
+def test_duplicate_observations_or_targets_raise_rather_than_double_rows():
+    ind = pd.DataFrame([_indicator()])
+    vals = pd.DataFrame([_value("2025-26 Q1", 5), _value("2025-26 Q1", 6)])
+    with pytest.raises(ValueError, match="more than one observation.*2025-26 Q1"):
+        score(vals, ind, pd.DataFrame([_target(4)]), ["E1"], ["2025-26 Q1"])
+    with pytest.raises(ValueError, match="more than one target"):
+        score(vals.iloc[:1], ind, pd.DataFrame([_target(4), _target(5)]), ["E1"], ["2025-26 Q1"])
+    # another authority's duplicates do not concern this scorecard
+    other = pd.DataFrame([_value("2025-26 Q1", 5), _value("2025-26 Q1", 6, authority="E2"),
+                          _value("2025-26 Q1", 7, authority="E2")])
+    assert score(other, ind, pd.DataFrame([_target(4)]), ["E1"], ["2025-26 Q1"])["value"].tolist() == [5]
+
+
+def test_matches_keys_across_string_dtypes_and_keeps_them():
+    vals = pd.DataFrame([_value("2025-26 Q1", 5), _value("2024-25 Q1", 4)]).astype({"kind": object, "authority": object})
+    out = score(vals, pd.DataFrame([_indicator()]), pd.DataFrame([_target(4)]), ["E1"], ["2025-26 Q1"])
+    assert out[["status", "rag", "dot_long"]].iloc[0].tolist() == ["rated", "Green", "better"]
+    assert out["obs_kind"].dtype == object and out["authority"].dtype == object  # as the merges left them
