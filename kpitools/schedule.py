@@ -241,8 +241,9 @@ def _log_line(o: BuildOutcome) -> str:
     period = o.period or o.request.period
     where = f"  {o.path}" if o.path else ""
     message = ("  " + o.message.replace("\n", " | ")) if o.message else ""
+    stages = ("  (" + ", ".join(f"{k} {v:.1f} s" for k, v in o.stages.items()) + ")") if o.stages else ""
     return f"{_now()}  {o.status:<7}  {o.request.authority.name} ({o.request.authority.code})  {period}  " \
-           f"{o.seconds:.1f} s{where}{message}"
+           f"{o.seconds:.1f} s{stages}{where}{message}"
 
 
 class _Stop(Exception):
