@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from .authorities import Authority, resolve
 from .config import REPORT_NOTEBOOKS, Paths
 from .errors import ConfigError, ReportError
+from .report import sha256_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,14 +76,6 @@ class BuildOutcome:
 # Fingerprints: what a pack is made of, computed without loading the data
 # --------------------------------------------------------------------------------------------
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def input_files(raw: Path) -> list[Path]:
     """Every file under a data folder that can change a pack (hidden files and ``*.md`` notes aside)."""
     out = []
@@ -115,10 +108,10 @@ def environment_digest(paths: Paths, notebooks_dir: Path | None = None) -> dict[
 
     here = Path(__file__).resolve().parent
     return {
-        "inputs": [[str(p.relative_to(paths.raw)), _sha256(p)] for p in input_files(paths.raw)],
+        "inputs": [[str(p.relative_to(paths.raw)), sha256_file(p)] for p in input_files(paths.raw)],
         "notebooks_dir": notebooks_dir or paths.notebooks,
         "notebook_sha256": {},  # filled as requests name notebooks
-        "code": [[str(p.relative_to(here)), _sha256(p)] for p in _code_files()],
+        "code": [[str(p.relative_to(here)), sha256_file(p)] for p in _code_files()],
         "versions": package_versions(),
     }
 
@@ -129,7 +122,7 @@ def request_fingerprint(request: PackRequest, digest: dict[str, Any]) -> str:
     for n in request.notebooks:
         path = notebook_path(n, digest["notebooks_dir"])
         if path not in digest["notebook_sha256"]:
-            digest["notebook_sha256"][path] = _sha256(path) if path.is_file() else None
+            digest["notebook_sha256"][path] = sha256_file(path) if path.is_file() else None
         notebooks[n] = digest["notebook_sha256"][path]
     payload = {"request": request.as_dict(), "inputs": digest["inputs"], "notebooks": notebooks,
                "code": digest["code"], "versions": digest["versions"]}
