@@ -101,7 +101,6 @@ def attach_benchmarks(card: pd.DataFrame, benchmarks: pd.DataFrame, neighbours: 
         return out
     out["benchmark_year"] = benchmark_years(benchmarks, out)
     ok = benchmarks[benchmarks["value_status"].eq("ok")]
-    key = ["indicator_id", "time_period"]
 
     def lookup(rows: pd.DataFrame, name: str, by: list[str], left_by: list[str]) -> None:
         nonlocal out

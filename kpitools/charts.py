@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import sys
 import threading
 from types import ModuleType
@@ -30,6 +29,9 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from .imports import import_jsonschema
+from .page import is_missing
 
 if TYPE_CHECKING:
     import altair as alt
@@ -127,13 +129,7 @@ _STATUS_WORDS = {
 # Formatting helpers (shared with kpitools.render)
 # --------------------------------------------------------------------------------------------
 
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+_is_missing = is_missing  # one notion of "no value" for charts, tables and text (kpitools.page)
 
 
 def _decimals(row: Mapping[str, Any] | None, default: int = 1) -> int:
@@ -284,20 +280,8 @@ def _altair() -> ModuleType:
     if "altair" in sys.modules:
         return sys.modules["altair"]
     with _ALTAIR_LOCK:
-        # jsonschema (imported by Altair) imports rfc3987_syntax for its optional "iri" format
-        # checker, which builds a lark grammar on import: measured 2.8 s of the 3.5 s
-        # "import altair". Altair never checks formats, so a None entry in sys.modules makes that
-        # import fail at once (jsonschema skips the checker on ImportError); the entry is removed
-        # again afterwards. KPITOOLS_KEEP_RFC3987=1 keeps the checker.
-        blocked = (os.environ.get("KPITOOLS_KEEP_RFC3987") != "1" and "jsonschema" not in sys.modules
-                   and "rfc3987_syntax" not in sys.modules)
-        if blocked:
-            sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-        try:
-            import altair
-        finally:
-            if blocked and "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None:
-                del sys.modules["rfc3987_syntax"]
+        import_jsonschema()  # 2.8 s of a 3.5 s "import altair" was jsonschema's IRI checker
+        import altair
     return altair
 
 
@@ -841,7 +825,7 @@ def benchmark_trend_spec(
     *,
     authority_name: str | None = None,
     width: int = 620,
-    height: int = 240,
+    height: int = 260,
 ) -> dict[str, Any]:
     """The Vega-Lite spec of :func:`benchmark_trend_chart`, built without Altair.
 
@@ -866,11 +850,12 @@ def benchmark_trend_chart(
     *,
     authority_name: str | None = None,
     width: int = 620,
-    height: int = 240,
+    height: int = 260,
 ) -> alt.VConcatChart | alt.Chart:
     """The published series by year (authority, London, England, neighbours, comparators).
 
-    Same styles as :func:`trend_chart`, without the local quarterly series and the target.
+    Same styles and size as :func:`trend_chart`, without the local quarterly series and the target:
+    for an authority with no local figures the two are the same chart, drawn once per pack.
 
     Parameters
     ----------

@@ -4,8 +4,9 @@
 
 .. code-block:: yaml
 
-    committee: Children and Learning Overview and Scrutiny Sub-Committee
+    committee: Children and Learning Overview and Scrutiny Sub-Committee   # demo_authority's committee
     demo_authority: Havering
+    committees: {Barnet: Children, Education and Safeguarding Committee}   # others' (optional)
     illustrative: true              # banner on every report: figures are demo data
     illustrative_note: ...
     statistical_neighbours: sn_model_2025_wide.csv   # under published/
@@ -88,6 +89,7 @@ class Settings:
 
     committee: str = "Children's Services Overview and Scrutiny Committee"
     demo_authority: str | None = None
+    committees: dict[str, str] = field(default_factory=dict)
     illustrative: bool = False
     illustrative_note: str = ""
     statistical_neighbours: str | None = None
@@ -106,6 +108,27 @@ class Settings:
             if key and key.lower() in lowered:
                 return lowered[key.lower()]
         return self.rag_default
+
+    def committee_for(self, authority_keys: list[str]) -> str:
+        """The committee a pack is for, named on its title: the authority's own from ``committees``;
+        else ``committee`` when the authority is ``demo_authority`` (or no ``demo_authority`` is
+        set); else none, rather than another council's committee on a benchmark-only pack.
+
+        Examples
+        --------
+        >>> s = Settings(committee="Sub-Committee A", demo_authority="Havering", committees={"Barnet": "Committee B"})
+        >>> s.committee_for(["E09000016", "311", "Havering"]), s.committee_for(["E09000003", "302", "Barnet"])
+        ('Sub-Committee A', 'Committee B')
+        >>> s.committee_for(["E09000007", "202", "Camden"])
+        ''
+        """
+        keys = {k.lower() for k in authority_keys if k}
+        for who, committee in self.committees.items():
+            if who.lower() in keys:
+                return committee
+        if self.demo_authority is None or self.demo_authority.lower() in keys:
+            return self.committee
+        return ""
 
     def year_end_for(self, file_name: str) -> str:
         return self.published_year_end.get(file_name, DEFAULT_YEAR_END)
@@ -128,7 +151,7 @@ def load_settings(path: Path) -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected settings as 'name: value' lines")
     problems: list[str] = []
-    known = {"committee", "demo_authority", "illustrative", "illustrative_note", "statistical_neighbours",
+    known = {"committee", "committees", "demo_authority", "illustrative", "illustrative_note", "statistical_neighbours",
              "rag_scheme", "published_year_end", "small_numbers", "publication"}
     for key in data:
         if key not in known:
@@ -147,6 +170,10 @@ def load_settings(path: Path) -> Settings:
     for k, v in year_end.items():
         if not _is_month_day(v):
             problems.append(f"published_year_end.{k}: '{v}' is not a month-day such as 03-31")
+    committees = data.get("committees") or {}
+    if not isinstance(committees, dict):
+        problems.append("committees: expected 'authority: committee name' lines, e.g. {Barnet: Children's Committee}")
+        committees = {}
     small = data.get("small_numbers") or {}
     publication = data.get("publication") or {}
     try:
@@ -167,6 +194,7 @@ def load_settings(path: Path) -> Settings:
     return Settings(
         committee=str(data.get("committee") or Settings.committee),
         demo_authority=data.get("demo_authority"),
+        committees={str(k): str(v) for k, v in committees.items()},
         illustrative=bool(data.get("illustrative", False)),
         illustrative_note=str(data.get("illustrative_note") or ""),
         statistical_neighbours=data.get("statistical_neighbours"),

@@ -158,4 +158,4 @@ def withhold_small_numbers(tables: PackTables, below: float = DEFAULT_THRESHOLD)
         meta["summary_sentences"] = summary_sentences(card)
         meta["summary_sentence"] = meta["summary_sentences"][0]
     return replace(tables, meta=meta, scorecard=card, summary=summary, history=history, benchmarks=benchmarks,
-                   comparison=comparison, figures=tables.figures.iloc[0:0])
+                   comparison=comparison, sections={})

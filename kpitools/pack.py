@@ -25,6 +25,7 @@ from .loaders import Dataset, load_dataset
 from .periods import Period
 from .scoring import score
 from .summary import summarise, summary_sentences
+from .sections import benchmarked_ids
 from .tables import PackTables, load_or_build_tables  # noqa: F401  (re-exported: older notebooks import them from here)
 from .text import format_values, sentences
 
@@ -137,14 +138,18 @@ def build_tables(ds: Dataset, authority: str, period: str = "latest", comparator
     meta = {
         "authority_code": la.code, "authority_old_code": la.old_code, "authority_name": la.name,
         "region_name": la.region_name, "period": p.label, "period_label": p.long_label,
-        "period_end": p.end.date().isoformat(), "committee": ds.settings.committee,
+        "period_end": p.end.date().isoformat(), "committee": ds.settings.committee_for(la.keys),
         "illustrative": bool(ds.settings.illustrative and has_local),
         "illustrative_note": ds.settings.illustrative_note if has_local else "",
         "has_local_data": bool(has_local),
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "kpitools_version": __version__, "rag_scheme": scheme,
         "comparators": [c.name for c in comps], "comparator_codes": [c.code for c in comps],
-        "indicators": list(ind["indicator_id"]), "inputs": ds.inputs,
+        # The notebooks walk the indicators from here, so that placing stored sections needs no table.
+        "indicators": list(card["indicator_id"]),
+        "indicator_titles": dict(zip(card["indicator_id"], card["title"].astype(str))),
+        "benchmarked": [i for i in card["indicator_id"] if i in benchmarked_ids(comparison, series)],
+        "inputs": ds.inputs,
         "summary_sentences": summary_sentences(card),
     }
     meta["summary_sentence"] = meta["summary_sentences"][0]

@@ -15,18 +15,21 @@ Rules every fragment follows
 
 from __future__ import annotations
 
-import html
-import itertools
+import hashlib
+import json
 import re
-import uuid
-from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
-from IPython.display import HTML
 
 from . import charts as _charts
 from .charts import format_value
+# The blocks that need only the metadata live in .page, which a notebook kernel imports without
+# pandas; they are part of this module's API too.
+from .page import (  # noqa: F401
+    TITLE_METADATA_KEY, Fragment, _heading_html, _paragraphs, _period_text, _text, _uid, banner, contents, esc,
+    format_timestamp, heading, is_missing, page_title, paragraph, provenance_block, slug, table_wrap, title_block,
+)
 
 __all__ = [
     "Fragment",
@@ -52,137 +55,7 @@ __all__ = [
     "provenance_block",
 ]
 
-TITLE_METADATA_KEY = "kpitools"
-
-
-class Fragment(HTML):
-    """HTML for a notebook output, optionally carrying output metadata.
-
-    ``metadata`` is stored in the notebook under ``output.metadata["kpitools"]``; the exporter
-    reads ``{"title": ...}`` from it to title the page (see :func:`title_block`).
-    """
-
-    def __init__(self, data: str, metadata: Mapping[str, Any] | None = None) -> None:
-        super().__init__(data=data)
-        self.kpi_metadata = dict(metadata or {})
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None):
-        data = {"text/html": self.data}
-        return data, ({TITLE_METADATA_KEY: self.kpi_metadata} if self.kpi_metadata else {})
-
-    def __str__(self) -> str:  # handy in tests and when building the index page
-        return self.data
-
-
-_ids = itertools.count(1)
-
-
-def _uid(prefix: str) -> str:
-    """An id unique within the page (and across notebooks exported separately)."""
-    return f"{prefix}-{uuid.uuid4().hex[:8]}-{next(_ids)}"
-
-
-_missing = _charts._is_missing  # one notion of "no value" for charts and tables
-
-
-def esc(value: Any, missing: str = "") -> str:
-    """Text from data, escaped for HTML (``None``/NaN give ``missing``)."""
-    if _missing(value):
-        return html.escape(missing)
-    return html.escape(str(value), quote=True)
-
-
-def _text(value: Any) -> str:
-    return "" if _missing(value) else str(value).strip()
-
-
-def _paragraphs(text: Any, cls: str | None = None) -> str:
-    """Commentary as paragraphs: blank lines split paragraphs, single newlines become breaks."""
-    t = _text(text)
-    if not t:
-        return ""
-    attr = f' class="{cls}"' if cls else ""
-    paras = [p for p in re.split(r"\n\s*\n", t) if p.strip()]
-    return "".join(f"<p{attr}>" + "<br>".join(esc(line) for line in p.strip().splitlines()) + "</p>" for p in paras)
-
-
-def slug(text: Any) -> str:
-    """An id-safe slug: ``Re-referrals (12 months)`` gives ``re-referrals-12-months``."""
-    s = re.sub(r"[^a-z0-9]+", "-", _text(text).lower()).strip("-")
-    return s or "section"
-
-
-# --------------------------------------------------------------------------------------------
-# Headings, title, banner
-# --------------------------------------------------------------------------------------------
-
-def _heading_html(text: Any, level: int = 2, id: str | None = None) -> str:
-    level = min(6, max(1, int(level)))
-    ident = f' id="{esc(id)}"' if id else ""
-    return f"<h{level}{ident}>{esc(text)}</h{level}>"
-
-
-def heading(text: Any, level: int = 2, id: str | None = None) -> Fragment:
-    """A heading (``<h1>``-``<h6>``) whose text is escaped; ``id`` makes it a link target."""
-    return Fragment(_heading_html(text, level, id))
-
-
-def page_title(meta: Mapping[str, Any], report_name: str) -> str:
-    """The page's ``<title>``: ``Havering: Committee scorecard, 2025-26 Q2``."""
-    name = _text(meta.get("authority_name")) or _text(meta.get("authority_code")) or "Authority"
-    period = _text(meta.get("period"))
-    return f"{name}: {report_name}" + (f", {period}" if period else "")
-
-
-def _period_text(meta: Mapping[str, Any]) -> str:
-    """``2025-26 Q2 (July to September 2025)``, without repeating the period when the label has it."""
-    period, label = _text(meta.get("period")), _text(meta.get("period_label"))
-    if label and period and period in label:
-        return label
-    if label and period:
-        return f"{period} ({label})"
-    return period or label
-
-
-def paragraph(text: Any, cls: str | None = None) -> Fragment:
-    """Text from data as escaped paragraphs (blank lines separate paragraphs)."""
-    return Fragment(_paragraphs(text, cls))
-
-
-def title_block(meta: Mapping[str, Any], report_name: str) -> Fragment:
-    """The ``<h1>`` with the authority, the committee and the period.
-
-    The output also carries the page title as metadata, which
-    :func:`kpitools.report.export_html` uses for ``<title>``.
-    """
-    name = _text(meta.get("authority_name")) or _text(meta.get("authority_code")) or "Authority"
-    committee = _text(meta.get("committee"))
-    when = esc(_period_text(meta))
-    parts = [f'<header class="kpi-title">',
-             f"<h1>{esc(name)}: {esc(report_name)}</h1>"]
-    if committee:
-        parts.append(f'<p class="kpi-committee">{esc(committee)}</p>')
-    if when:
-        parts.append(f'<p class="kpi-period">Period: {when}</p>')
-    parts.append("</header>")
-    return Fragment("".join(parts), metadata={"title": page_title(meta, report_name)})
-
-
-def _banner_html(text: Any, label: str = "Illustrative data") -> str:
-    return (f'<div class="kpi-banner" role="note"><p><strong>{esc(label)}.</strong> '
-            f"{esc(text)}</p></div>")
-
-
-def banner(text: Any, label: str = "Illustrative data") -> Fragment:
-    """The banner shown when the figures are illustrative (``meta["illustrative"]``)."""
-    return Fragment(_banner_html(text, label))
-
-
-def contents(items: Sequence[tuple[str, str]], label: str = "Contents") -> Fragment:
-    """A list of links to the page's sections: ``[(id, text), ...]``."""
-    links = "".join(f'<li><a href="#{esc(i)}">{esc(t)}</a></li>' for i, t in items)
-    return Fragment(f'<nav class="kpi-contents" aria-label="{esc(label)}"><h2 class="kpi-contents-title">'
-                    f"{esc(label)}</h2><ol>{links}</ol></nav>")
+_missing = is_missing
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,12 +103,23 @@ def chart_svg(chart: Any, scale: float = 1.0) -> str:
     # The chart builders are validated by the tests; skipping validation here saves ~0.1 s a chart.
     spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
     version = _vl_version(spec)
+    # A chart drawn twice in a pack (an authority with no local figures has the same published
+    # trend on both pages) is drawn once: vl-convert takes ~60 ms a chart, hashing the spec ~0.1 ms.
+    key = hashlib.sha256(json.dumps([spec, version], sort_keys=True, default=str).encode("utf-8")).hexdigest()
+    if key in _SVG_DRAWN:
+        return _SVG_DRAWN[key]
     kwargs = {"vl_version": version} if version else {}
     svg = vlc.vegalite_to_svg(spec, **kwargs)
     svg = re.sub(r"^\s*<\?xml[^>]*>\s*", "", svg)
     if "<script" in svg.lower():  # never expected from vl-convert; refuse rather than publish it
         raise ValueError("the rendered chart contains a script element")
+    if len(_SVG_DRAWN) >= 64:
+        _SVG_DRAWN.clear()
+    _SVG_DRAWN[key] = svg
     return svg
+
+
+_SVG_DRAWN: dict[str, str] = {}  # spec hash -> SVG, the last few charts drawn in this process
 
 
 def _accessible_svg(svg: str, alt_text: str, title: str) -> str:
@@ -357,17 +241,6 @@ def _data_table_html(df: pd.DataFrame, caption: str, *, row_header: bool = True,
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<table class="{cls}"><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>")
-
-
-def table_wrap(table_html: str, caption: Any) -> str:
-    """A table in a box that scrolls sideways on narrow screens (WCAG 1.4.10 reflow).
-
-    The box can scroll, so it is a named region that takes keyboard focus (tabindex="0"): a
-    keyboard user can then scroll it with the arrow keys (WCAG 2.1.1; axe-core's
-    scrollable-region-focusable). Its name is the table's caption.
-    """
-    return (f'<div class="kpi-table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0">'
-            f"{table_html}</div>")
 
 
 def data_table(df: pd.DataFrame, caption: str, *, row_header: bool = True) -> Fragment:
@@ -758,85 +631,3 @@ def notes_block(scorecard: pd.DataFrame, meta: Mapping[str, Any] | None = None, 
           "Education; DfE's symbols (c suppressed, x not available, z not applicable, u low reliability, "
           "k rounds to zero) are shown as missing values, never as numbers.</p>"
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Provenance
-# --------------------------------------------------------------------------------------------
-
-def format_timestamp(value: Any) -> str:
-    """``2025-11-03T09:15:00+00:00`` gives ``3 November 2025 at 09:15 UTC``."""
-    if _missing(value) or not _text(value):
-        return ""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        return _text(value)
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC")
-        zone = " UTC"
-    else:
-        zone = ""
-    return f"{ts.day} {ts.strftime('%B %Y')} at {ts.strftime('%H:%M')}{zone}"
-
-
-def provenance_block(meta: Mapping[str, Any], *, level: int = 2, heading_text: str = "Provenance",
-                     extra: Mapping[str, Any] | None = None) -> Fragment:
-    """Where the figures come from: input files with SHA-256, period, generation time, versions.
-
-    Parameters
-    ----------
-    meta
-        ``PackTables.meta``: ``authority_name, authority_code, period, period_label, generated_at,
-        kpitools_version, rag_scheme, comparators, inputs`` (a list of ``{path, sha256}``) and
-        optionally ``git_revision``. Without ``git_revision`` the revision of the kpitools
-        checkout is looked up (blank when it is not a git checkout).
-    extra
-        More label/value pairs to list (e.g. the notebook's parameters).
-    """
-    git = meta.get("git_revision")
-    if git is None:
-        from .report import git_revision
-
-        git = git_revision()
-    facts: list[tuple[str, str]] = []
-    name = _text(meta.get("authority_name"))
-    code = _text(meta.get("authority_code"))
-    if name or code:
-        facts.append(("Authority", f"{name} ({code})" if name and code else name or code))
-    if _period_text(meta):
-        facts.append(("Period", _period_text(meta)))
-    if meta.get("comparators"):
-        facts.append(("Comparators", ", ".join(str(c) for c in meta["comparators"])))
-    if _text(meta.get("rag_scheme")):
-        facts.append(("RAG rule set", _text(meta.get("rag_scheme"))))
-    if _text(meta.get("generated_at")):
-        facts.append(("Figures generated", format_timestamp(meta.get("generated_at"))))
-    facts.append(("Page built", format_timestamp(datetime.now(timezone.utc).isoformat(timespec="seconds"))))
-    facts.append(("kpitools version", _text(meta.get("kpitools_version")) or _package_version()))
-    facts.append(("Code revision (git)", _text(git) or "not a git checkout"))
-    if meta.get("illustrative"):
-        facts.append(("Data", "Illustrative"))
-    for k, v in (extra or {}).items():
-        facts.append((str(k), _text(v)))
-    dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
-    inputs = meta.get("inputs") or []
-    rows = "".join(
-        f'<tr><th scope="row">{esc(i.get("path"))}</th><td><code class="kpi-hash">{esc(i.get("sha256"))}</code></td></tr>'
-        for i in inputs if isinstance(i, Mapping))
-    caption = "Input files and their SHA-256 checksums"
-    table = (table_wrap(f'<table class="kpi-table kpi-inputs"><caption>{caption}</caption><thead><tr>'
-                        f'<th scope="col">File</th><th scope="col">SHA-256</th></tr>'
-                        f"</thead><tbody>{rows}</tbody></table>", caption) if rows else
-             '<p class="kpi-none">No input files are recorded.</p>')
-    return Fragment(f'<section class="kpi-provenance">{_heading_html(heading_text, level, id="provenance")}'
-                    f'<dl class="kpi-facts-list">{dl}</dl>{table}</section>')
-
-
-def _package_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("kpitools")
-    except Exception:  # not installed: a source checkout
-        return "unknown (source checkout)"

@@ -16,6 +16,7 @@ executed notebook that failed is kept under ``outputs/<authority>/.failed/`` and
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -27,12 +28,14 @@ import subprocess
 import tempfile
 import threading
 import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import ReportError
+from .imports import import_jsonschema
 
 __all__ = [
     "TEMPLATE_DIR",
@@ -187,7 +190,7 @@ def _find_title(nb: Any) -> str | None:
 def _exporter():
     # One exporter per process: building it (traitlets config, Jinja environment, template
     # lookup) costs more than exporting a pack's page, and a schedule's worker exports many.
-    from nbconvert import HTMLExporter
+    import_jsonschema()
     from traitlets.config import Config
 
     c = Config()
@@ -255,6 +258,7 @@ def export_html(executed_nb_path_or_node: str | Path | Any, out_html: str | Path
         When an output would break the pack's promises (an image without a text alternative, a
         script, a remote resource) or nbconvert fails.
     """
+    import_jsonschema()
     import nbformat
 
     if isinstance(executed_nb_path_or_node, (str, Path)):
@@ -361,6 +365,7 @@ def run_notebook(
     *,
     cwd: str | Path | None = None,
     timeout: float | None = 900,
+    km: Any = None,
 ) -> Path:
     """Execute a parameterised notebook with papermill.
 
@@ -379,6 +384,10 @@ def run_notebook(
         Working directory of the kernel; defaults to the notebook's folder.
     timeout
         Seconds a single cell may run (``None``: no limit).
+    km
+        A kernel already started (:class:`ReadyKernels`), to be used from the thread that
+        started it; its working directory was set when it started, so ``cwd`` is not used. The
+        caller shuts it down. By default a new kernel is started and shut down here.
 
     Returns
     -------
@@ -392,6 +401,7 @@ def run_notebook(
         first line) with the exception, or a missing kernel, a timeout or a dead kernel. The
         error's ``executed_notebook`` is ``output_nb`` when papermill wrote it.
     """
+    import_jsonschema()  # papermill imports nbformat, which imports jsonschema: keep it quick
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -399,12 +409,16 @@ def run_notebook(
     output_nb.parent.mkdir(parents=True, exist_ok=True)
     _ensure_kernel_can_import_kpitools()
     name = input_nb.name
+    if km is not None:
+        how: dict[str, Any] = {"km": km}
+    else:
+        how = {"cwd": str(cwd if cwd is not None else input_nb.parent)}
+        if manager := _kernel_manager_class():
+            how["kernel_manager_class"] = manager
     try:
-        pm.execute_notebook(
-            str(input_nb), str(output_nb), parameters=_plain(dict(parameters)), kernel_name=kernel_name,
-            cwd=str(cwd if cwd is not None else input_nb.parent), progress_bar=False, log_output=False,
-            execution_timeout=timeout, **({"kernel_manager_class": km} if (km := _kernel_manager_class()) else {}),
-        )
+        pm.execute_notebook(str(input_nb), str(output_nb), parameters=_plain(dict(parameters)),
+                            kernel_name=kernel_name, progress_bar=False, log_output=False,
+                            execution_timeout=timeout, **how)
     except PapermillExecutionError as exc:
         cell = _source_cell_number(input_nb, getattr(exc, "source", None), getattr(exc, "cell_index", None))
         first = _first_line(getattr(exc, "source", None))
@@ -417,22 +431,130 @@ def run_notebook(
         err.cell = cell
         raise err from exc
     except Exception as exc:
-        kind = type(exc).__name__
-        if kind == "NoSuchKernel":
-            message = (f"notebook {name} cannot run: the Jupyter kernel {kernel_name!r} is not installed "
-                       f"(run 'make venv', or 'python -m ipykernel install --sys-prefix --name {kernel_name}')")
-        elif kind in ("CellTimeoutError", "TimeoutError"):
-            message = f"notebook {name} timed out: a cell ran for more than {timeout} seconds"
-        elif kind == "DeadKernelError":
-            message = f"notebook {name} failed: the kernel died (out of memory?): {exc}"
-        else:
-            message = f"notebook {name} could not be executed: {kind}: {exc}"
-        err = ReportError(message, executed_notebook=output_nb if output_nb.exists() else None)
-        err.detail = message
-        err.notebook = name
-        err.cell = None
-        raise err from exc
+        raise _execution_error(exc, name, kernel_name, timeout, output_nb) from exc
     return output_nb
+
+
+def _execution_error(exc: BaseException, name: str, kernel_name: str, timeout: float | None,
+                     output_nb: Path | None = None) -> ReportError:
+    """A notebook that could not run, said in words (a missing kernel, a timeout, a dead kernel)."""
+    kind = type(exc).__name__
+    if kind == "NoSuchKernel":
+        message = (f"notebook {name} cannot run: the Jupyter kernel {kernel_name!r} is not installed "
+                   f"(run 'make venv', or 'python -m ipykernel install --sys-prefix --name {kernel_name}')")
+    elif kind in ("CellTimeoutError", "TimeoutError"):
+        message = f"notebook {name} timed out: a cell ran for more than {timeout} seconds"
+    elif kind == "DeadKernelError":
+        message = f"notebook {name} failed: the kernel died (out of memory, or the run was stopped): {exc}"
+    else:
+        message = f"notebook {name} could not be executed: {kind}: {exc}"
+    err = ReportError(message, executed_notebook=output_nb if output_nb is not None and output_nb.exists() else None)
+    err.detail = message
+    err.notebook = name
+    err.cell = None
+    return err
+
+
+class ReadyKernels:
+    """Kernels started ahead for a pack's notebooks, one per notebook, each in its own thread.
+
+    Starting a kernel costs about 0.75 s of CPU in the kernel's own process. A pack starts its
+    kernels before it draws its sections, so on a free core that time is hidden; the notebooks
+    then run at the same time, each in its own kernel. A kernel is only ever used from the thread
+    that started it (jupyter_client's asyncio objects belong to that thread's event loop). Leaving
+    the ``with`` block shuts every kernel down; leaving it on an error (or a stop) kills them, so
+    no notebook runs on.
+
+    Examples
+    --------
+    >>> with ReadyKernels(["notebooks/a.ipynb", "notebooks/b.ipynb"]) as kernels:   # doctest: +SKIP
+    ...     draw_the_charts()                                  # while the kernels start
+    ...     executed = [kernels.run(i, nb, f"out/{i}.ipynb", params) for i, nb in enumerate(kernels.notebooks)]
+    ...     paths = [future.result() for future in executed]
+    """
+
+    def __init__(self, notebooks: Sequence[str | Path], kernel_name: str = "kpitools") -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _ensure_kernel_can_import_kpitools()
+        self.kernel_name = kernel_name
+        self.notebooks = [Path(n).resolve() for n in notebooks]
+        self._threads = [ThreadPoolExecutor(1, thread_name_prefix="kpitools-kernel") for _ in self.notebooks]
+        self._managers: list[Any] = [None] * len(self.notebooks)
+        # Each notebook runs with its own folder as working directory, set as its kernel starts.
+        self._started = [t.submit(self._start, i, nb.parent) for i, (t, nb) in enumerate(zip(self._threads,
+                                                                                               self.notebooks))]
+
+    def _start(self, i: int, cwd: Path) -> Any:
+        from jupyter_core.utils import run_sync
+
+        manager_class = _kernel_manager_class()
+        if manager_class is None:
+            from jupyter_client.manager import AsyncKernelManager as manager_class
+        km = manager_class(kernel_name=self.kernel_name)
+        self._managers[i] = km
+        run_sync(km.start_kernel)(cwd=str(cwd))
+        return km
+
+    def run(self, i: int, input_nb: str | Path, output_nb: str | Path, parameters: Mapping[str, Any],
+            timeout: float | None = 900) -> "Future[Path]":
+        """Run notebook ``i`` in its kernel, in its thread; the future gives ``output_nb`` or raises
+        :class:`ReportError`. The kernel is shut down afterwards, in the same thread."""
+
+        def job() -> Path:
+            try:
+                km = self._started[i].result()
+            except Exception as exc:
+                raise _execution_error(exc, Path(input_nb).name, self.kernel_name, timeout) from exc
+            try:
+                return run_notebook(input_nb, output_nb, parameters, self.kernel_name, timeout=timeout, km=km)
+            finally:
+                # queued behind this job: the caller has the notebook before the kernel has gone
+                self._threads[i].submit(self._shutdown, i, False)
+
+        return self._threads[i].submit(job)
+
+    def _shutdown(self, i: int, now: bool) -> None:
+        from jupyter_core.utils import run_sync
+
+        km, self._managers[i] = self._managers[i], None
+        if km is None:
+            return
+        try:
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=now)
+            run_sync(km.cleanup_resources)()
+        except Exception:  # a kernel already gone: nothing left to shut down
+            pass
+
+    def _kill(self) -> None:
+        # From the calling thread: a signal to each kernel process, so that a notebook still
+        # running in another thread ends at once (nbclient then sees a dead kernel).
+        for km in list(self._managers):
+            process = getattr(getattr(km, "provisioner", None), "process", None)
+            if process is not None and process.poll() is None:
+                try:
+                    process.kill()
+                except OSError:
+                    pass
+
+    def close(self, kill: bool = False) -> None:
+        """Shut every kernel down and wait for the threads; ``kill`` ends running notebooks at once.
+        Calling it again does nothing."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
+        if kill:
+            self._kill()
+        for i, t in enumerate(self._threads):
+            t.submit(self._shutdown, i, kill)
+            t.shutdown(wait=True)
+
+    def __enter__(self) -> "ReadyKernels":
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self.close(kill=exc_type is not None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -592,6 +714,29 @@ def _index_html(title: str, meta: Mapping[str, Any], summary: Any, reports: list
             + "\n".join(parts) + "\n</main>\n</body>\n</html>\n")
 
 
+def _export_in_order(nbs: list[Path], running: list["Future[Path]"], tmp: Path, work: Path, parent: Path, final: Path,
+                     reports: list[tuple[str, str]], nb_records: list[dict[str, Any]]) -> None:
+    """Export each notebook as it finishes, in the order the index lists them; the first failure
+    (in that order) stops the pack, with the executed notebook kept for the analyst."""
+    for nb, future in zip(nbs, running):
+        executed = work / nb.name
+        html_name = f"{nb.stem}.html"
+        try:
+            future.result()
+            export_html(executed, tmp / html_name)
+        except ReportError as exc:
+            kept = _keep_failed(parent, final.name, executed if executed.exists() else None, work)
+            detail = getattr(exc, "detail", None) or str(exc)
+            err = ReportError(f"{detail}\nThe previous pack (if any) is unchanged: {final}", executed_notebook=kept)
+            err.notebook = getattr(exc, "notebook", nb.name)
+            err.cell = getattr(exc, "cell", None)
+            raise err from exc
+        page_title = _html_title(tmp / html_name) or nb.stem.replace("_", " ").capitalize()
+        reports.append((html_name, page_title))
+        nb_records.append({"notebook": nb.name, "notebook_sha256": sha256_file(nb), "html": html_name,
+                           "title": page_title})
+
+
 def build_pack(
     pack_dir: str | Path,
     notebooks: Sequence[str | Path],
@@ -607,6 +752,7 @@ def build_pack(
     fingerprint: str | None = None,
     summary_html: str | None = None,
     pdf: bool = False,
+    kernels: ReadyKernels | None = None,
 ) -> PackResult:
     """Execute the report notebooks, export them and publish the pack atomically.
 
@@ -642,10 +788,14 @@ def build_pack(
         What the pack is made of (:func:`kpitools.runner.request_fingerprint`), recorded in the
         manifest so that a schedule can skip it next time; by default :func:`pack_fingerprint`.
     summary_html
-        The summary section already rendered (:mod:`kpitools.figures`), reused on the index page.
+        The summary section already rendered (:mod:`kpitools.sections`), reused on the index page.
     pdf
         Also print the pack (index, then each report) into one A4 PDF with headless Chromium
         (:mod:`kpitools.pdf`), listed on the index page and in the manifest.
+    kernels
+        The notebooks' kernels, started ahead by the caller (:class:`ReadyKernels` for
+        ``notebooks`` and ``kernel_name``), which shuts them down. By default they are started
+        here. Either way the notebooks run at the same time, each in its own kernel.
 
     Returns
     -------
@@ -676,28 +826,22 @@ def build_pack(
     params = _plain(dict(parameters))
     input_records = _input_records(meta, inputs)
 
+    if kernels is not None and (kernels.notebooks != nbs or kernels.kernel_name != kernel_name):
+        raise ReportError("the kernels started ahead are not those of these notebooks")
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=parent))
     work = tmp / ".executed"
     try:
         reports: list[tuple[str, str]] = []
         nb_records: list[dict[str, Any]] = []
-        for nb in nbs:
-            executed = work / nb.name
+        with contextlib.ExitStack() as stack:
+            if kernels is None:
+                kernels = stack.enter_context(ReadyKernels(nbs, kernel_name))
             try:
-                run_notebook(nb, executed, params, kernel_name, cwd=nb.parent, timeout=timeout)
-                html_name = f"{nb.stem}.html"
-                export_html(executed, tmp / html_name)
-            except ReportError as exc:
-                kept = _keep_failed(parent, final.name, executed if executed.exists() else None, work)
-                detail = getattr(exc, "detail", None) or str(exc)
-                err = ReportError(f"{detail}\nThe previous pack (if any) is unchanged: {final}", executed_notebook=kept)
-                err.notebook = getattr(exc, "notebook", nb.name)
-                err.cell = getattr(exc, "cell", None)
-                raise err from exc
-            page_title = _html_title(tmp / html_name) or nb.stem.replace("_", " ").capitalize()
-            reports.append((html_name, page_title))
-            nb_records.append({"notebook": nb.name, "notebook_sha256": sha256_file(nb), "html": html_name,
-                               "title": page_title})
+                running = [kernels.run(i, nb, work / nb.name, params, timeout) for i, nb in enumerate(nbs)]
+                _export_in_order(nbs, running, tmp, work, parent, final, reports, nb_records)
+            except BaseException:
+                kernels.close(kill=True)  # nothing may still write into the folder deleted below
+                raise
         downloads = []
         for a in files:
             shutil.copy2(a, tmp / a.name)

@@ -86,7 +86,8 @@ def input_files(raw: Path) -> list[Path]:
     return out
 
 
-def _code_files() -> list[Path]:
+def code_files() -> list[Path]:
+    """The kpitools code, report template and reference tables: what a pack or a cached dataset is made by."""
     from .report import TEMPLATE_DIR
 
     here = Path(__file__).resolve().parent
@@ -111,7 +112,7 @@ def environment_digest(paths: Paths, notebooks_dir: Path | None = None) -> dict[
         "inputs": [[str(p.relative_to(paths.raw)), sha256_file(p)] for p in input_files(paths.raw)],
         "notebooks_dir": notebooks_dir or paths.notebooks,
         "notebook_sha256": {},  # filled as requests name notebooks
-        "code": [[str(p.relative_to(here)), sha256_file(p)] for p in _code_files()],
+        "code": [[str(p.relative_to(here)), sha256_file(p)] for p in code_files()],
         "versions": package_versions(),
     }
 
@@ -196,9 +197,9 @@ def build_one(request: PackRequest, ds: "Dataset", paths: Paths, *, ranks: "pd.D
 
     from filelock import FileLock, Timeout
 
-    from .figures import render_figures
     from .pack import build_tables, write_scorecard
-    from .report import build_pack, pack_path, safe_name
+    from .report import ReadyKernels, build_pack, pack_path, safe_name
+    from .sections import render_sections
 
     clock = time.perf_counter()
     stages = timings if timings is not None else {}
@@ -228,39 +229,40 @@ def build_one(request: PackRequest, ds: "Dataset", paths: Paths, *, ranks: "pd.D
         if not force and fingerprint and current_pack(paths.outputs, request.authority, fingerprint):
             return BuildOutcome(request, "skipped", time.perf_counter() - clock, final, period_label,
                                 "built by another run meanwhile", stages)
-        t = time.perf_counter()
-        tables.figures = render_figures(tables)
-        stages["charts"] = time.perf_counter() - t
-        if paths.raw == Paths.from_data_dir().raw:
-            # The project's own data: keep the tables in data/processed (the exploration notebook
-            # reads them). Another run with other outputs may build the same pack: lock them too.
-            tables_dir = paths.processed / "packs" / safe_name(request.authority.name) / safe_name(period_label)
-            tables_dir.parent.mkdir(parents=True, exist_ok=True)
-            tables_lock = FileLock(str(tables_dir.parent / f".{tables_dir.name}.lock"))
-        else:
-            # Another data folder: its tables must never mix with the project's, nor with those of
-            # another run on other data, so they live beside the pack being built and go with it.
-            tables_dir = Path(tempfile.mkdtemp(prefix=f".{final.name}.tables-", dir=final.parent))
-            tables_lock = None
-        if tables_lock is not None:
-            tables_lock.acquire(timeout=LOCK_TIMEOUT_SECONDS)
-        cleanup.append((tables_dir, tables_lock))
-        tables.write(tables_dir)
-        stem = f"scorecard_{request.authority.slug}_{safe_name(period_label)}"
-        csv = write_scorecard(tables.scorecard, tables.meta, tables_dir / f"{stem}.csv")
-        json_file = write_scorecard(tables.scorecard, tables.meta, tables_dir / f"{stem}.json")
-        parameters = {
-            "authority": request.authority.code, "period": period_label,
-            "comparators": list(tables.meta["comparator_codes"]), "indicators": list(request.indicators),
-            "tables_dir": str(tables_dir), "data_dir": str(paths.raw),
-        }
-        summary_html = tables.figures.loc[tables.figures["kind"] == "summary", "html"]
-        t = time.perf_counter()
-        result = build_pack(final, [notebook_path(n, notebooks_dir or paths.notebooks) for n in request.notebooks],
-                            parameters, meta=tables.meta, summary=tables.summary, attachments=[csv, json_file],
-                            fingerprint=fingerprint, summary_html=summary_html.iloc[0] if len(summary_html) else None,
-                            pdf=request.pdf)
-        stages["notebooks"] = time.perf_counter() - t
+        notebooks = [notebook_path(n, notebooks_dir or paths.notebooks) for n in request.notebooks]
+        # The kernels start (in their own processes) while this one draws the sections.
+        with ReadyKernels(notebooks) as kernels:
+            t = time.perf_counter()
+            tables.sections = render_sections(tables)
+            stages["charts"] = time.perf_counter() - t
+            if paths.raw == Paths.from_data_dir().raw:
+                # The project's own data: keep the tables in data/processed (the exploration notebook
+                # reads them). Another run with other outputs may build the same pack: lock them too.
+                tables_dir = paths.processed / "packs" / safe_name(request.authority.name) / safe_name(period_label)
+                tables_dir.parent.mkdir(parents=True, exist_ok=True)
+                tables_lock = FileLock(str(tables_dir.parent / f".{tables_dir.name}.lock"))
+            else:
+                # Another data folder: its tables must never mix with the project's, nor with those of
+                # another run on other data, so they live beside the pack being built and go with it.
+                tables_dir = Path(tempfile.mkdtemp(prefix=f".{final.name}.tables-", dir=final.parent))
+                tables_lock = None
+            if tables_lock is not None:
+                tables_lock.acquire(timeout=LOCK_TIMEOUT_SECONDS)
+            cleanup.append((tables_dir, tables_lock))
+            tables.write(tables_dir)
+            stem = f"scorecard_{request.authority.slug}_{safe_name(period_label)}"
+            csv = write_scorecard(tables.scorecard, tables.meta, tables_dir / f"{stem}.csv")
+            json_file = write_scorecard(tables.scorecard, tables.meta, tables_dir / f"{stem}.json")
+            parameters = {
+                "authority": request.authority.code, "period": period_label,
+                "comparators": list(tables.meta["comparator_codes"]), "indicators": list(request.indicators),
+                "tables_dir": str(tables_dir), "data_dir": str(paths.raw),
+            }
+            t = time.perf_counter()
+            result = build_pack(final, notebooks, parameters, meta=tables.meta, summary=tables.summary, attachments=[csv, json_file],
+                                fingerprint=fingerprint, summary_html=tables.sections["summary"][""],
+                                pdf=request.pdf, kernels=kernels)
+            stages["notebooks"] = time.perf_counter() - t
     finally:
         for folder, folder_lock in cleanup:
             if folder_lock is None:

@@ -153,13 +153,13 @@ def load_schedule(path: str | Path, notebooks_dir: Path | None = None) -> Schedu
     nb_dir = notebooks_dir or paths.notebooks
     notebooks = []
     for n in spec.notebooks:
-        path = notebook_path(n, nb_dir)
-        if not path.is_absolute():
-            path = (base / path).resolve()
-        if not path.is_file():
-            problems.append(f"notebooks: {n} is not a notebook in {nb_dir}" if path.parent == nb_dir
-                            else f"notebooks: {path} does not exist")
-        notebooks.append(n if path.parent == nb_dir and not n.endswith(".ipynb") else str(path))
+        nb_path = notebook_path(n, nb_dir)
+        if not nb_path.is_absolute():
+            nb_path = (base / nb_path).resolve()
+        if not nb_path.is_file():
+            problems.append(f"notebooks: {n} is not a notebook in {nb_dir}" if nb_path.parent == nb_dir
+                            else f"notebooks: {nb_path} does not exist")
+        notebooks.append(n if nb_path.parent == nb_dir and not n.endswith(".ipynb") else str(nb_path))
     if not authorities and not problems:
         problems.append(f"authorities: {spec.authorities!r} names no authority")
     if problems:

@@ -1,9 +1,11 @@
 """The scored tables of one pack, as the report notebooks read them.
 
-This module is deliberately light: a report notebook's kernel imports it (and :mod:`kpitools.render`)
-and nothing that validates or scores, so that starting a notebook costs little more than starting
-a kernel. Scoring lives in :mod:`kpitools.pack`; ``load_or_build_tables`` only imports it when a
-notebook is run by hand without scored tables (in JupyterLab).
+This module is deliberately light: a report notebook's kernel imports it (with :mod:`kpitools.page`
+and :mod:`kpitools.sections`) and never pandas unless a notebook asks for a table. A pack built by
+``kpitools report`` or ``kpitools run`` stores every section already rendered (``sections.json``),
+so its notebooks only place them and read no table at all; the tables themselves (Parquet) are read
+on first use, as the exploration notebook does. Scoring lives in :mod:`kpitools.pack`;
+``load_or_build_tables`` only imports it when a notebook is run by hand without scored tables.
 """
 
 from __future__ import annotations
@@ -14,20 +16,36 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-TABLE_NAMES = ("scorecard", "summary", "history", "benchmarks", "comparison", "figures")
-FIGURE_COLUMNS = ["kind", "indicator_id", "html"]
+FRAME_NAMES = ("scorecard", "summary", "history", "benchmarks", "comparison")
+SECTIONS_FILE = "sections.json"
+
+
+def _empty_frame() -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.DataFrame()
 
 
 @dataclass
 class PackTables:
     """Everything one authority's pack for one period shows (see docs/DESIGN.md).
 
-    ``figures`` holds the pack's charts already rendered as accessible HTML (columns ``kind,
-    indicator_id, html``; see :mod:`kpitools.figures`). It is empty when the tables were scored in
-    the notebook itself; the notebook then draws the charts as it goes.
+    ``sections`` holds the pack's sections already rendered as accessible HTML, by kind and then
+    by indicator id (``""`` for a section of the whole pack): see :mod:`kpitools.sections`. It is
+    empty when the tables were scored in the notebook itself; the notebook then draws as it goes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = PackTables(meta={"indicators": ["CSC01"]}, scorecard=pd.DataFrame({"indicator_id": ["CSC01"]}),
+    ...                summary=pd.DataFrame(), history=pd.DataFrame(), benchmarks=pd.DataFrame())
+    >>> t.sections, len(t.comparison)
+    ({}, 0)
     """
 
     meta: dict
@@ -35,17 +53,19 @@ class PackTables:
     summary: pd.DataFrame
     history: pd.DataFrame
     benchmarks: pd.DataFrame
-    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
-    figures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FIGURE_COLUMNS))
+    comparison: pd.DataFrame = field(default_factory=_empty_frame)
+    sections: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def write(self, folder: str | Path) -> Path:
-        """Write as Parquet + ``meta.json`` into ``folder``, replacing what was there only when complete."""
+        """Write as Parquet, ``meta.json`` and ``sections.json`` into ``folder``, replacing what
+        was there only when complete."""
         folder = Path(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-        for name in TABLE_NAMES:
+        for name in FRAME_NAMES:
             getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "meta.json").write_text(json.dumps(self.meta, indent=2, default=str), encoding="utf-8")
+        (tmp / SECTIONS_FILE).write_text(json.dumps(self.sections), encoding="utf-8")
         folder.mkdir(exist_ok=True)
         for f in tmp.iterdir():
             os.replace(f, folder / f.name)
@@ -54,12 +74,51 @@ class PackTables:
 
     @classmethod
     def read(cls, folder: str | Path) -> "PackTables":
-        """Read tables written by :meth:`write` (tables written before figures existed read as no figures)."""
+        """Tables written by :meth:`write`. The metadata and sections are read now, each table
+        on first use (tables written before sections were stored read as no sections)."""
         folder = Path(folder)
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        frames = {n: pd.read_parquet(folder / f"{n}.parquet") for n in TABLE_NAMES
-                  if (folder / f"{n}.parquet").exists()}
-        return cls(meta=meta, **frames)
+        tables = cls.__new__(cls)
+        tables.meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        stored = folder / SECTIONS_FILE
+        tables.sections = json.loads(stored.read_text(encoding="utf-8")) if stored.exists() else {}
+        tables.__dict__["_folder"] = folder
+        return tables
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for an attribute not set: a table of a stored pack not read yet.
+        folder = self.__dict__.get("_folder")
+        if name in FRAME_NAMES and folder is not None:
+            import pandas as pd
+
+            path = folder / f"{name}.parquet"
+            self.__dict__[name] = pd.read_parquet(path) if path.exists() else pd.DataFrame()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def only(self, indicators: Sequence[str]) -> "PackTables":
+        """The same pack with only ``indicators`` (ids): tables, counts and summary sentences are
+        cut down; sections of the whole pack are dropped, to be drawn again from what is left."""
+        from .summary import summarise, summary_sentences
+
+        keep = set(indicators)
+        frames = {}
+        for name in FRAME_NAMES:
+            df = getattr(self, name)
+            frames[name] = df[df["indicator_id"].isin(keep)].reset_index(drop=True) \
+                if "indicator_id" in df.columns else df
+        meta = dict(self.meta)
+        for key in ("indicators", "benchmarked"):
+            if key in meta:
+                meta[key] = [i for i in meta[key] if i in keep]
+        if "indicator_titles" in meta:
+            meta["indicator_titles"] = {i: t for i, t in meta["indicator_titles"].items() if i in keep}
+        if "status" in frames["scorecard"].columns:
+            frames["summary"] = summarise(frames["scorecard"])
+            meta["summary_sentences"] = summary_sentences(frames["scorecard"])
+            meta["summary_sentence"] = meta["summary_sentences"][0]
+        sections = {kind: {i: html for i, html in by_id.items() if i in keep}
+                    for kind, by_id in self.sections.items()}
+        return PackTables(meta=meta, sections={k: v for k, v in sections.items() if v}, **frames)
 
 
 def load_or_build_tables(tables_dir: str | Path = "", data_dir: str | Path = "", authority: str = "",
@@ -68,14 +127,8 @@ def load_or_build_tables(tables_dir: str | Path = "", data_dir: str | Path = "",
     """For notebooks: read the tables ``kpitools report`` scored, or score them now (JupyterLab)."""
     if tables_dir:
         tables = PackTables.read(tables_dir)
-        if indicators:
-            keep = set(indicators)
-            for name in ("scorecard", "history", "benchmarks", "comparison", "figures"):
-                df = getattr(tables, name)
-                if "indicator_id" in df.columns:
-                    rows = df["indicator_id"].isin(keep) | (df["indicator_id"] == "") if name == "figures" \
-                        else df["indicator_id"].isin(keep)
-                    setattr(tables, name, df[rows].reset_index(drop=True))
+        if indicators and not set(tables.meta.get("indicators") or ["?"]) <= set(indicators):
+            tables = tables.only(indicators)
         return tables
     from .loaders import load_dataset
     from .pack import build_tables

@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 MODULES = ["kpitools.periods", "kpitools.values", "kpitools.scoring", "kpitools.summary", "kpitools.text",
-           "kpitools.benchmarks", "kpitools.authorities"]
+           "kpitools.benchmarks", "kpitools.authorities", "kpitools.page", "kpitools.sections", "kpitools.tables",
+           "kpitools.imports", "kpitools.config"]
 
 
 @pytest.mark.parametrize("name", MODULES)

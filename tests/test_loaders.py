@@ -190,3 +190,49 @@ def test_processed_tables_are_written_only_for_good_input(tmp_path, monkeypatch)
     written = sorted(p.name for p in (tmp_path / "data" / "processed").iterdir())
     assert "values.parquet" in written and "inputs.json" in written
     assert pd.read_parquet(tmp_path / "data" / "processed" / "values.parquet")["value"].notna().any()
+
+
+def _frames_equal(a, b) -> None:
+    for name in ("indicators", "targets", "values", "commentary", "benchmarks", "neighbours"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+    assert a.inputs == b.inputs
+
+
+def test_a_checked_dataset_is_read_back_from_the_cache_until_an_input_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("KPITOOLS_HOME", str(tmp_path))
+    raw = _copy_demo(tmp_path)
+    first = load_dataset(raw)
+    cached = sorted((tmp_path / "data" / "processed" / "cache").glob("dataset-*.pickle"))
+    assert len(cached) == 1
+    again = load_dataset(raw)
+    _frames_equal(first, again)  # dtypes and all
+    assert again.paths.raw == raw.resolve() and again.settings == first.settings
+
+    # One value changed in the extract: a new key, the new value, never the cached one.
+    extract = raw / "local" / "havering" / "havering_2023-24.csv"
+    lines = extract.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("value")] = "98.7654"
+    lines[1] = ",".join(row)
+    extract.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    changed = load_dataset(raw)
+    assert 98.7654 in changed.values["value"].tolist() and 98.7654 not in first.values["value"].tolist()
+    assert len(list((tmp_path / "data" / "processed" / "cache").glob("dataset-*.pickle"))) == 2
+
+    # A bad input is still reported in full, whatever is cached.
+    row[header.index("value")] = "#DIV/0!"
+    lines[1] = ",".join(row)
+    extract.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="#DIV/0!"):
+        load_dataset(raw)
+
+
+def test_an_unreadable_cache_file_is_ignored_and_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("KPITOOLS_HOME", str(tmp_path))
+    raw = _copy_demo(tmp_path)
+    first = load_dataset(raw)
+    (cache,) = (tmp_path / "data" / "processed" / "cache").glob("dataset-*.pickle")
+    cache.write_bytes(b"not a pickle")
+    _frames_equal(first, load_dataset(raw))
+    assert cache.read_bytes() != b"not a pickle"

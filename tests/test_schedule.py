@@ -63,6 +63,7 @@ def test_unknown_authority_and_missing_notebook_are_named(tmp_path):
     assert r.returncode == 2
     assert "Gotham" in r.stderr and "Metropolis" in r.stderr
     assert "no_such_notebook is not a notebook" in r.stderr
+    assert f"schedule {bad.resolve()}:" in r.stderr or f"schedule {bad}:" in r.stderr  # the file, not a notebook
     assert "Traceback" not in r.stderr
 
 
@@ -122,6 +123,7 @@ def test_run_builds_then_skips_unchanged_then_forces_then_rebuilds_changed(seed_
         assert ROOT / "data" / "processed" not in tables_dir.parents and not tables_dir.exists()
     lines = _log_lines(out)
     assert lines[0].split()[1] == "start" and lines[-1].split()[1] == "end"
+    assert lines[0].split()[3] == str(path)  # the schedule file, not its last notebook
     done = [line for line in lines if line.split()[1] == "done"]
     assert len(done) == 2 and any("Havering (E09000016)  2017-18 Q1" in line for line in done)
     # The benchmark-only pack says what it is: no local figures.
