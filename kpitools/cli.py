@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from .errors import ConfigError, KpiError
-from .pack import write_scorecard
 
 
 def _split(text: str | None) -> list[str]:
@@ -52,7 +51,7 @@ def score_command(authority: str, period: str, data_dir: Path | None, comparator
                   out: Path) -> None:
     """Score one authority for one period and write the scorecard."""
     from .loaders import load_dataset
-    from .pack import build_tables
+    from .pack import build_tables, write_scorecard
 
     if out.suffix.lower() not in (".csv", ".json"):
         raise ConfigError(f"--out {out}: the file name must end in .csv or .json")

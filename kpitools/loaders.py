@@ -21,11 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
-from . import schemas
 from .authorities import resolve, resolve_codes
 from .config import Paths, Settings, load_settings
 from .errors import InputError, Problem
@@ -34,6 +31,19 @@ from .values import EXPECTED_VALUE, parse_values
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 _FREQUENCY_KIND = {"monthly": "month", "quarterly": "quarter", "biannual": "quarter", "annual": "year"}
+
+
+class _Schemas:
+    """:mod:`kpitools.schemas`, imported when inputs are first checked: pandera takes ~0.45 s to
+    import, and a dataset read back from the cache (or a run that skips every pack) never needs it."""
+
+    def __getattr__(self, name: str):
+        from . import schemas as module
+
+        return getattr(module, name)
+
+
+schemas = _Schemas()
 
 
 @dataclass
@@ -136,6 +146,8 @@ def _read_grid(path: Path, name: str, expect: tuple[str, ...]) -> tuple[list[lis
         return None, [], [Problem(name, None, None, None, "a table with a header row; the file is empty (0 bytes)")]
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
+            import openpyxl
+
             wb = openpyxl.load_workbook(path, data_only=True)
             try:
                 ws = wb.worksheets[0]
@@ -209,6 +221,8 @@ def read_table(path: Path, root: Path, expect: tuple[str, ...] = ()) -> tuple[Ra
         if rng.max_row >= at + 1:
             column = header[rng.min_col - 1] if rng.min_col <= len(header) and header[rng.min_col - 1] else None
             what = "the header" if rng.min_row <= at + 1 else "the table"
+            from openpyxl.utils import get_column_letter
+
             problems.append(Problem(name, rng.min_row, column or get_column_letter(rng.min_col),
                                     f"merged cells {rng.coord}",
                                     f"one value in each cell of {what}: unmerge {rng.coord} and give every column "
