@@ -700,17 +700,20 @@ def load_dataset(data_dir: str | Path | None = None, write_processed: bool = Fal
     if not paths.raw.is_dir():
         raise InputError([Problem(str(paths.raw), None, None, None, "a data folder laid out like data/raw")])
     settings = load_settings(paths.settings_file)
-    cache = _cache_file(paths)
-    ds = _read_cache(cache, paths, settings)
+    # Only the project's own data is cached (in its data/processed); another data folder is read
+    # and checked every time, and nothing of it is written into the project.
+    cache = _cache_file(paths) if paths.raw == Paths.from_data_dir().raw else None
+    ds = _read_cache(cache, paths, settings) if cache else None
     if ds is None:
         ds = _load_and_check(paths, settings)
-        _write_cache(cache, ds)
+        if cache:
+            _write_cache(cache, ds)
     if write_processed:
         write_processed_tables(ds)
     return ds
 
 
-# The validated dataset is kept in data/processed/cache under a key made of every input file's
+# The project's validated dataset is kept in data/processed/cache under a key made of every input file's
 # checksum, the kpitools code and the versions of Python and pandas: reading and checking the demo
 # data takes ~1.6 s, reading it back ~0.05 s, and every pack build, schedule and notebook run by
 # hand starts by loading it. Any change to an input, to the code or to pandas is a new key, so a

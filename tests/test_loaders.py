@@ -81,6 +81,18 @@ def _copy_demo(tmp_path: Path) -> Path:
     return dst
 
 
+def _set_cells(raw: Path, *cells: tuple[int, str, str]) -> None:
+    """Write into the demo's 2023-24 extract: ``(line after the header, column, text)`` per cell."""
+    extract = raw / "local" / "havering" / "havering_2023-24.csv"
+    lines = extract.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    for line, column, text in cells:
+        row = lines[line].split(",")
+        row[header.index(column)] = text
+        lines[line] = ",".join(row)
+    extract.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _error(data_dir: Path) -> InputError:
     with pytest.raises(InputError) as exc:
         load_dataset(data_dir)
@@ -89,19 +101,7 @@ def _error(data_dir: Path) -> InputError:
 
 def test_bad_inputs_are_all_reported_with_file_row_and_column(tmp_path):
     raw = _copy_demo(tmp_path)
-    extract = raw / "local" / "havering" / "havering_2023-24.csv"
-    lines = extract.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    row = lines[1].split(",")
-    row[header.index("value")] = "#DIV/0!"
-    lines[1] = ",".join(row)
-    row = lines[2].split(",")
-    row[header.index("period")] = "Quarter five"
-    lines[2] = ",".join(row)
-    row = lines[3].split(",")
-    row[header.index("indicator_id")] = "NOT_AN_INDICATOR"
-    lines[3] = ",".join(row)
-    extract.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _set_cells(raw, (1, "value", "#DIV/0!"), (2, "period", "Quarter five"), (3, "indicator_id", "NOT_AN_INDICATOR"))
     targets = raw / "framework" / "targets.csv"
     t = pd.read_csv(targets, dtype=str, keep_default_na=False)
     band = t.index[t["indicator_id"] == "PLACEMENT_MOVES"][0]
@@ -198,9 +198,16 @@ def _frames_equal(a, b) -> None:
     assert a.inputs == b.inputs
 
 
-def test_a_checked_dataset_is_read_back_from_the_cache_until_an_input_changes(tmp_path, monkeypatch):
+def _project_with_demo_data(tmp_path: Path, monkeypatch) -> Path:
+    """A project folder (KPITOOLS_HOME) whose own data/raw is a copy of the demo data."""
     monkeypatch.setenv("KPITOOLS_HOME", str(tmp_path))
-    raw = _copy_demo(tmp_path)
+    raw = tmp_path / "data" / "raw"
+    shutil.copytree(RAW, raw)
+    return raw
+
+
+def test_a_checked_dataset_is_read_back_from_the_cache_until_an_input_changes(tmp_path, monkeypatch):
+    raw = _project_with_demo_data(tmp_path, monkeypatch)
     first = load_dataset(raw)
     cached = sorted((tmp_path / "data" / "processed" / "cache").glob("dataset-*.pickle"))
     assert len(cached) == 1
@@ -209,28 +216,25 @@ def test_a_checked_dataset_is_read_back_from_the_cache_until_an_input_changes(tm
     assert again.paths.raw == raw.resolve() and again.settings == first.settings
 
     # One value changed in the extract: a new key, the new value, never the cached one.
-    extract = raw / "local" / "havering" / "havering_2023-24.csv"
-    lines = extract.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    row = lines[1].split(",")
-    row[header.index("value")] = "98.7654"
-    lines[1] = ",".join(row)
-    extract.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _set_cells(raw, (1, "value", "98.7654"))
     changed = load_dataset(raw)
     assert 98.7654 in changed.values["value"].tolist() and 98.7654 not in first.values["value"].tolist()
     assert len(list((tmp_path / "data" / "processed" / "cache").glob("dataset-*.pickle"))) == 2
 
     # A bad input is still reported in full, whatever is cached.
-    row[header.index("value")] = "#DIV/0!"
-    lines[1] = ",".join(row)
-    extract.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _set_cells(raw, (1, "value", "#DIV/0!"))
     with pytest.raises(InputError, match="#DIV/0!"):
         load_dataset(raw)
 
 
+def test_another_data_folder_is_never_cached_in_the_project(tmp_path, monkeypatch):
+    monkeypatch.setenv("KPITOOLS_HOME", str(tmp_path / "project"))
+    load_dataset(_copy_demo(tmp_path))
+    assert not (tmp_path / "project").exists()
+
+
 def test_an_unreadable_cache_file_is_ignored_and_rebuilt(tmp_path, monkeypatch):
-    monkeypatch.setenv("KPITOOLS_HOME", str(tmp_path))
-    raw = _copy_demo(tmp_path)
+    raw = _project_with_demo_data(tmp_path, monkeypatch)
     first = load_dataset(raw)
     (cache,) = (tmp_path / "data" / "processed" / "cache").glob("dataset-*.pickle")
     cache.write_bytes(b"not a pickle")
