@@ -179,3 +179,15 @@ def test_a_pack_without_local_figures_draws_its_published_trends_once(monkeypatc
     by_year_svg = re.findall(r"<svg.*?</svg>", sections["comparison"][ind], re.S)[-1]
     # the same drawing (the text alternatives differ: each says what its page needs)
     assert same_page(trend_svg.split("</desc>")[1]) == same_page(by_year_svg.split("</desc>")[1])
+
+
+@pytest.mark.e2e
+def test_the_exploration_notebook_reads_a_stored_pack(tmp_path, kpitools_kernel, stored, seed_tables):
+    """The analysts' notebook uses the tables themselves: a stored pack reads them when asked."""
+    params = {"authority": "Havering", "period": seed_tables.meta["period"], "tables_dir": str(stored)}
+    out = run_notebook(ROOT / "notebooks" / "exploration.ipynb", tmp_path / "exploration.ipynb", params,
+                       kpitools_kernel, cwd=ROOT / "notebooks")
+    text = json.dumps(json.loads(out.read_text(encoding="utf-8"))["cells"])
+    for ind in seed_tables.meta["indicators"]:
+        assert ind in text
+    assert "vega" in text.lower()  # the interactive charts are there
