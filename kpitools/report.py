@@ -510,7 +510,9 @@ class ReadyKernels:
                 return run_notebook(input_nb, output_nb, parameters, self.kernel_name, timeout=timeout, km=km)
             finally:
                 # queued behind this job: the caller has the notebook before the kernel has gone
-                self._threads[i].submit(self._shutdown, i, False)
+                # (once closed, close() has queued the shut-down already)
+                with contextlib.suppress(RuntimeError):
+                    self._threads[i].submit(self._shutdown, i, False)
 
         return self._threads[i].submit(job)
 
