@@ -224,6 +224,9 @@ def _for_indicator(df: pd.DataFrame | None, row: Mapping[str, Any]) -> pd.DataFr
         return pd.DataFrame()
     ind = row.get("indicator_id")
     if ind is not None and "indicator_id" in df.columns:
+        ids = df["indicator_id"].tolist()
+        if all(i == ind for i in ids):  # already this indicator's rows (kpitools.sections cuts them once)
+            return df.copy()
         return df.take(np.flatnonzero((_as_text(df["indicator_id"]) == str(ind)).fillna(False).to_numpy(dtype=bool)))
     return df.copy()
 

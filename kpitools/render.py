@@ -229,11 +229,11 @@ def _data_table_html(df: pd.DataFrame, caption: str, *, row_header: bool = True,
     num_attr = ' class="num"'
     head = "".join(f'<th scope="col"{num_attr if c in numeric else ""}>{esc(c)}</th>' for c in cols)
     body = []
-    for _, row in df.iterrows():
+    for row in df.itertuples(index=False, name=None):  # display text: no dtype to keep per row
         cells = []
         for i, c in enumerate(cols):
             klass = ' class="num"' if c in numeric else ""
-            value = esc(row[c], missing="–")
+            value = esc(row[i], missing="–")
             if i == 0 and row_header:
                 cells.append(f'<th scope="row"{klass}>{value}</th>')
             else:
