@@ -129,14 +129,13 @@ _STATUS_WORDS = {
 # Formatting helpers (shared with kpitools.render)
 # --------------------------------------------------------------------------------------------
 
-_is_missing = is_missing  # one notion of "no value" for charts, tables and text (kpitools.page)
 
 
 def _decimals(row: Mapping[str, Any] | None, default: int = 1) -> int:
     if row is None:
         return default
     d = row.get("decimals")
-    if _is_missing(d):
+    if is_missing(d):
         return default
     try:
         return max(0, min(6, int(d)))
@@ -148,7 +147,7 @@ def _unit(row: Mapping[str, Any] | None) -> str:
     if row is None:
         return ""
     u = row.get("unit")
-    return "" if _is_missing(u) else str(u).strip().lower()
+    return "" if is_missing(u) else str(u).strip().lower()
 
 
 def format_value(value: Any, unit: str | None = None, decimals: int = 1, missing: str = "–") -> str:
@@ -167,7 +166,7 @@ def format_value(value: Any, unit: str | None = None, decimals: int = 1, missing
     missing
         Text for a missing value.
     """
-    if _is_missing(value):
+    if is_missing(value):
         return missing
     try:
         number = float(value)
@@ -199,10 +198,10 @@ def unit_label(unit: str | None) -> str:
 def benchmark_year_label(year: Any, year_end: Any = None) -> str:
     """``2025`` with a year end of 31 March 2025 gives ``year to March 2025``; without the year end,
     ``published year 2025`` (DfE's ``time_period``)."""
-    if not _is_missing(year_end):
+    if not is_missing(year_end):
         ts = pd.Timestamp(year_end)
         return f"year to {ts.strftime('%B %Y')}"
-    if _is_missing(year):
+    if is_missing(year):
         return "latest published year"
     try:
         return f"published year {int(year)}"
@@ -247,7 +246,7 @@ def _as_text(col: pd.Series) -> pd.Series:
 
 def _title(row: Mapping[str, Any]) -> str:
     t = row.get("title")
-    return str(row.get("indicator_id", "Indicator")) if _is_missing(t) else str(t)
+    return str(row.get("indicator_id", "Indicator")) if is_missing(t) else str(t)
 
 
 _CONFIG = dict(
@@ -894,7 +893,7 @@ def _empty_spec(message: str, width: int, height: int) -> dict[str, Any]:
 
 def _polarity(row: Mapping[str, Any]) -> str:
     p = row.get("polarity")
-    return "" if _is_missing(p) else str(p).strip().lower()
+    return "" if is_missing(p) else str(p).strip().lower()
 
 
 class _Ranking(NamedTuple):
@@ -1012,7 +1011,7 @@ def comparison_spec(
     y = {"field": "name", "type": "nominal", "sort": list(r.names), "title": None,
          "axis": {"labelFontSize": 12, "labelLimit": 260, "ticks": False, "domain": False,
                   "labelFontWeight": {"expr": "indexof(datum.value, ' (selected)') >= 0 ? 'bold' : 'normal'"}}}
-    max_value = max([v for v in [values[i] for i in r.bars + r.refs] if not _is_missing(v)] or [1.0])
+    max_value = max([v for v in [values[i] for i in r.bars + r.refs] if not is_missing(v)] or [1.0])
     x_scale = {"domain": [0, float(max_value * 1.04)], "nice": False, "zero": True}
     x = {"field": "bar_value", "type": "quantitative", "title": unit_label(unit), "scale": x_scale,
          "axis": {"format": f",.{dec}f", "grid": True, "tickCount": 5}}
@@ -1211,9 +1210,9 @@ def describe_trend(
         span = f"{first_p} to {last_p}" if first_p != last_p else last_p
         text = f"Line chart: {title}, {name}, {span}. Latest {format_value(last['value'], unit, dec)}"
         lo, hi = last.get("lower"), last.get("upper")
-        if not _is_missing(lo) and not _is_missing(hi):
+        if not is_missing(lo) and not is_missing(hi):
             text += f" against a target band of {format_value(lo, unit, dec)} to {format_value(hi, unit, dec)}"
-        elif not _is_missing(last.get("target")):
+        elif not is_missing(last.get("target")):
             text += f" against a target of {format_value(last['target'], unit, dec)}"
         else:
             text += " (no target)"
@@ -1308,14 +1307,14 @@ def trend_tables(
         has_band = {"lower", "upper"} <= set(h.columns) and h[["lower", "upper"]].notna().all(axis=1).any()
         if has_band:
             t["Target band"] = [
-                "–" if _is_missing(lo) or _is_missing(hi) else f"{format_value(lo, unit, dec)} to {format_value(hi, unit, dec)}"
+                "–" if is_missing(lo) or is_missing(hi) else f"{format_value(lo, unit, dec)} to {format_value(hi, unit, dec)}"
                 for lo, hi in zip(h["lower"], h["upper"])]
         elif "target" in h.columns:
             t["Target"] = [format_value(v, unit, dec) for v in h["target"]]
         if "rag" in h.columns:
             status = h["status"] if "status" in h.columns else pd.Series([""] * len(h), index=h.index)
-            t["Rating"] = [str(r) if not _is_missing(r) and str(r) else
-                           _STATUS_WORDS.get(str(s).lower(), "–") if not _is_missing(s) else "–"
+            t["Rating"] = [str(r) if not is_missing(r) and str(r) else
+                           _STATUS_WORDS.get(str(s).lower(), "–") if not is_missing(s) else "–"
                            for r, s in zip(h["rag"], status)]
         out.append((f"{name}: {_title(row)} by period", t.reset_index(drop=True)))
     if not b.empty:
@@ -1347,17 +1346,17 @@ def comparison_table(comparison_one_indicator: pd.DataFrame, indicator_row: Mapp
     unit, dec = _unit(row), _decimals(row)
     rows = []
     for _, r in bars.iterrows():
-        has = not _is_missing(r["value"])
+        has = not is_missing(r["value"])
         joint = has and int((bars["position"] == r["position"]).sum()) > 1
         rows.append({
             "Position": (f"{int(r['position'])}=" if joint else str(int(r["position"]))) if has else "–",
             "Authority": str(r["la_name"]),
             "Value": format_value(r["value"], unit, dec, missing="no published figure"),
             "Role": _ROLE_LEGEND.get(r["role"], str(r["role"])),
-            "National rank": "–" if _is_missing(r.get("rank")) else str(int(r["rank"])),
+            "National rank": "–" if is_missing(r.get("rank")) else str(int(r["rank"])),
         })
     for _, r in refs.iterrows():
-        rows.append({"Position": "–", "Authority": str(r["la_name"]) if not _is_missing(r.get("la_name")) else str(r["role"]),
+        rows.append({"Position": "–", "Authority": str(r["la_name"]) if not is_missing(r.get("la_name")) else str(r["role"]),
                      "Value": format_value(r["value"], unit, dec), "Role": f"{r['role']} figure",
                      "National rank": "–"})
     return pd.DataFrame(rows, columns=["Position", "Authority", "Value", "Role", "National rank"])
@@ -1372,7 +1371,7 @@ def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
         for _, r in part.iterrows():
             cat = str(r["category"])
             word = cat if group == "rag" else _STATUS_WORDS.get(cat.lower(), cat.capitalize())
-            pct = "–" if _is_missing(r.get("percent")) else f"{int(round(float(r['percent'])))}%"
+            pct = "–" if is_missing(r.get("percent")) else f"{int(round(float(r['percent'])))}%"
             out.append({"Category": word, "Number of indicators": str(int(r["count"])),
                         "Percent": f"{pct} of {heading}" if pct != "–" else pct})
     return pd.DataFrame(out, columns=["Category", "Number of indicators", "Percent"])

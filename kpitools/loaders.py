@@ -27,6 +27,7 @@ from .authorities import resolve, resolve_codes
 from .config import Paths, Settings, load_settings
 from .errors import InputError, Problem
 from .periods import Period, containing_quarter, parse_periods, period_hint
+from .report import sha256_file
 from .values import EXPECTED_VALUE, parse_values
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -68,14 +69,6 @@ class Dataset:
     benchmarks: pd.DataFrame
     neighbours: pd.DataFrame
     inputs: list[dict] = field(default_factory=list)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _display(path: Path, root: Path) -> str:
@@ -713,28 +706,20 @@ def load_dataset(data_dir: str | Path | None = None, write_processed: bool = Fal
     return ds
 
 
-# The project's validated dataset is kept in data/processed/cache under a key made of every input file's
-# checksum, the kpitools code and the versions of Python and pandas: reading and checking the demo
-# data takes ~1.6 s, reading it back ~0.05 s, and every pack build, schedule and notebook run by
-# hand starts by loading it. Any change to an input, to the code or to pandas is a new key, so a
-# stale dataset is never used; a file that cannot be read back is ignored and rebuilt.
+# The project's validated dataset is kept in data/processed/cache under a key made of every input
+# file's checksum, the kpitools code and the package versions (runner.source_checksums): reading and
+# checking the demo data takes ~1.6 s, reading it back ~0.02 s, and every pack build, schedule and
+# notebook run by hand starts by loading it. Any change to an input, the code or a package is a new
+# key, so a stale dataset is never used; a file that cannot be read back is ignored and rebuilt.
 CACHE_FILES_KEPT = 8
 _CACHED_TABLES = ("indicators", "targets", "values", "commentary", "benchmarks", "neighbours", "inputs")
 
 
 def _cache_file(paths: Paths) -> Path:
-    import platform
+    from .runner import source_checksums
 
-    from .runner import code_files, input_files
-
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for p in input_files(paths.raw):
-        h.update(f"{p.relative_to(paths.raw)}\0{sha256(p)}\n".encode())
-    for p in code_files():
-        h.update(f"{p.relative_to(here)}\0{sha256(p)}\n".encode())
-    h.update(f"python {platform.python_version()} pandas {pd.__version__} numpy {np.__version__}".encode())
-    return paths.processed / "cache" / f"dataset-{h.hexdigest()[:24]}.pickle"
+    key = hashlib.sha256(json.dumps(source_checksums(paths), sort_keys=True).encode("utf-8")).hexdigest()
+    return paths.processed / "cache" / f"dataset-{key[:24]}.pickle"
 
 
 def _read_cache(cache: Path, paths: Paths, settings: Settings) -> Dataset | None:
@@ -779,7 +764,7 @@ def _load_and_check(paths: Paths, settings: Settings) -> Dataset:
         problems += _unmodelled_authorities(values, neighbours, _display(sn_path, paths.raw), problems)
     if problems:
         raise InputError(problems)
-    records = [{"path": _display(p, paths.raw), "sha256": sha256(p)} for p in dict.fromkeys(inputs) if p.exists()]
+    records = [{"path": _display(p, paths.raw), "sha256": sha256_file(p)} for p in dict.fromkeys(inputs) if p.exists()]
     return Dataset(paths, settings, indicators, targets, values, commentary, benchmarks, neighbours, records)
 
 

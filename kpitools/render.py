@@ -55,7 +55,6 @@ __all__ = [
     "provenance_block",
 ]
 
-_missing = is_missing
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,7 +216,7 @@ _NUMERIC_CELL = re.compile(r"^[\u2212\-]?[\d,]+(?:\.\d+)?%?$|^[\u2013\-]$")
 def _numeric_columns(df: pd.DataFrame) -> set[str]:
     out = set()
     for col in df.columns:
-        values = [str(v).strip() for v in df[col] if not _missing(v) and str(v).strip()]
+        values = [str(v).strip() for v in df[col] if not is_missing(v) and str(v).strip()]
         if values and all(_NUMERIC_CELL.match(v) for v in values) and any(ch.isdigit() for v in values for ch in v):
             out.add(col)
     return out
@@ -315,7 +314,7 @@ def dot_text(dot: Any) -> str:
 def _num(row: Mapping[str, Any], col: str) -> str:
     unit = _text(row.get("unit")).lower()
     dec = row.get("decimals")
-    dec = 1 if _missing(dec) else int(dec)
+    dec = 1 if is_missing(dec) else int(dec)
     return esc(format_value(row.get(col), unit, dec))
 
 
@@ -372,7 +371,7 @@ def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
         extra = ""
         if _text(row.get("polarity_text")):
             extra += f'<span class="kpi-sub">{esc(row.get("polarity_text"))}</span>'
-        if bool(row.get("small_number")) and not _missing(row.get("small_number")):
+        if bool(row.get("small_number")) and not is_missing(row.get("small_number")):
             extra += '<span class="kpi-sub kpi-flag">Small numbers: treat with caution</span>'
         value = _value_cell(row, "value_text", "value")
         p = _text(row.get("period"))
@@ -381,17 +380,17 @@ def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
         target = _value_cell(row, "target_text", "target")
         sn = _num(row, "sn_mean")
         n = row.get("sn_count")
-        if not _missing(row.get("sn_mean")) and not _missing(n):
+        if not is_missing(row.get("sn_mean")) and not is_missing(n):
             sn += f'<span class="kpi-sub">{int(n)} of 10</span>'
         rank = "–"
-        if not _missing(row.get("national_rank")):
+        if not is_missing(row.get("national_rank")):
             rank = f"{int(row['national_rank'])}"
-            if not _missing(row.get("national_count")):
+            if not is_missing(row.get("national_count")):
                 rank += f" of {int(row['national_count'])}"
             if _text(row.get("quartile")):
                 rank += f'<span class="kpi-sub">Quartile {esc(row.get("quartile"))}</span>'
         year = esc(row.get("benchmark_year"), missing="–")
-        if not _missing(row.get("benchmark_year")):
+        if not is_missing(row.get("benchmark_year")):
             try:
                 year = esc(int(row["benchmark_year"]))
             except (TypeError, ValueError):

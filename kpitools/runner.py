@@ -103,18 +103,23 @@ def notebook_path(notebook: str, notebooks_dir: Path) -> Path:
     return notebooks_dir / f"{notebook}.ipynb"
 
 
-def environment_digest(paths: Paths, notebooks_dir: Path | None = None) -> dict[str, Any]:
-    """Checksums of the inputs and code, and the package versions: computed once per run."""
+def source_checksums(paths: Paths) -> dict[str, Any]:
+    """What a pack or a validated dataset is made from: every input file's and the code's checksum,
+    and the package versions. A pack's fingerprint and the dataset cache's key both start here."""
     from .report import package_versions
 
     here = Path(__file__).resolve().parent
     return {
         "inputs": [[str(p.relative_to(paths.raw)), sha256_file(p)] for p in input_files(paths.raw)],
-        "notebooks_dir": notebooks_dir or paths.notebooks,
-        "notebook_sha256": {},  # filled as requests name notebooks
         "code": [[str(p.relative_to(here)), sha256_file(p)] for p in code_files()],
         "versions": package_versions(),
     }
+
+
+def environment_digest(paths: Paths, notebooks_dir: Path | None = None) -> dict[str, Any]:
+    """:func:`source_checksums` and the notebooks' folder: computed once per run."""
+    return {**source_checksums(paths), "notebooks_dir": notebooks_dir or paths.notebooks,
+            "notebook_sha256": {}}  # filled as requests name notebooks
 
 
 def request_fingerprint(request: PackRequest, digest: dict[str, Any]) -> str:

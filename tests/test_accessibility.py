@@ -326,8 +326,6 @@ _CHART_TEXT_CONTRAST = r"""
 """
 
 
-
-
 @pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize("pack", PACKS)
 def test_chart_text_contrast(packs, offline_page, pack, name):

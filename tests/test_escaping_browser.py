@@ -17,7 +17,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook, new_output

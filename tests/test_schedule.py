@@ -91,9 +91,9 @@ def seed_schedule(tmp_path, kpitools_kernel):
     data = tmp_path / "data"
     shutil.copytree(SEED, data)
     out = tmp_path / "outputs"
-    path = write(tmp_path / "schedule.yaml", f"authorities: [Havering, Barking and Dagenham]\n"
-                                             f"periods: [2017-18 Q1]\nnotebooks: [committee_scorecard]\n"
-                                             f"data_dir: data\noutputs: outputs\n")
+    path = write(tmp_path / "schedule.yaml", "authorities: [Havering, Barking and Dagenham]\n"
+                                             "periods: [2017-18 Q1]\nnotebooks: [committee_scorecard]\n"
+                                             "data_dir: data\noutputs: outputs\n")
     return path, data, out
 
 
