@@ -82,7 +82,8 @@ def resolve(identifier: str | int) -> Authority:
         if not hit.empty:
             return _row_to_authority(hit.iloc[0])
     hint = ""
-    close = ref[ref["name_key"].str.contains(re.escape(normalise_name(key)[:5]), regex=True)] if len(key) >= 3 else ref.iloc[0:0]
+    named = ref[~ref["la_name"].str.contains(" / ", regex=False)]  # not a joint return
+    close = named[named["name_key"].str.contains(re.escape(normalise_name(key)[:5]), regex=True)] if len(key) >= 3 else ref.iloc[0:0]
     if not close.empty:
         hint = f" Did you mean {', '.join(close['la_name'].head(3))}?"
     raise UnknownAuthorityError(
@@ -127,3 +128,92 @@ def select(spec: str | list[str]) -> list[Authority]:
             return [resolve(x) for x in spec.split(",") if x.strip()]
         return [_row_to_authority(r) for _, r in rows.iterrows()]
     return [resolve(x) for x in spec]
+
+
+# -- code history ------------------------------------------------------------------------------------
+# DfE's files publish some authorities under the code they had when the figures were collected.
+# ``reference/code_history.csv`` lists the changes to upper-tier authorities since 2013, from the ONS
+# Code History Database (the register of GSS codes and their successors):
+#   recoded  the same council (and children's services area) under a new code: its figures under the
+#            old code are its own, in every year
+#   merged / split  a predecessor that several councils replaced, or that joined others: its figures
+#            are its own, never a successor's; a successor's series starts when it was created
+
+FIGURES_CARRY_OVER = "recoded"
+
+
+@lru_cache(maxsize=1)
+def code_history() -> pd.DataFrame:
+    """The packaged code history: ``old_code, old_name, new_code, new_name, changed, kind, note``.
+
+    Examples
+    --------
+    >>> h = code_history()
+    >>> h.loc[h["old_code"].eq("E08000016"), ["new_code", "kind"]].values.tolist()
+    [['E08000038', 'recoded']]
+    """
+    with resources.files("kpitools").joinpath("reference/code_history.csv").open(encoding="utf-8") as fh:
+        df = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    df["changed"] = pd.to_datetime(df["changed"])
+    return df
+
+
+def current_code(code: str) -> str:
+    """The code an authority's figures belong to now: a recoded authority's new code, else ``code``.
+
+    Examples
+    --------
+    >>> current_code("E08000019"), current_code("E10000006"), current_code("E09000016")
+    ('E08000039', 'E10000006', 'E09000016')
+    """
+    h = code_history()
+    hit = h[h["old_code"].eq(code) & h["kind"].eq(FIGURES_CARRY_OVER)]
+    return str(hit["new_code"].iloc[0]) if not hit.empty else code
+
+
+def recode_map() -> dict[str, str]:
+    """Every old code whose figures carry over to a new code (``recoded``), old -> new."""
+    h = code_history()
+    h = h[h["kind"].eq(FIGURES_CARRY_OVER)]
+    return dict(zip(h["old_code"], h["new_code"]))
+
+
+def replaced_by(code: str) -> str:
+    """Words for an abolished authority, or ``""``: ``'Cumbria was replaced in April 2023 by
+    Cumberland and Westmorland and Furness'``.
+
+    Examples
+    --------
+    >>> replaced_by("E10000021")
+    'Northamptonshire was replaced in April 2021 by North Northamptonshire and West Northamptonshire'
+    >>> replaced_by("E09000016")
+    ''
+    """
+    h = code_history()
+    hit = h[h["old_code"].eq(code) & h["kind"].ne(FIGURES_CARRY_OVER)]
+    if hit.empty:
+        return ""
+    names = list(dict.fromkeys(hit["new_name"]))
+    when = hit["changed"].iloc[0]
+    verb = "merged" if hit["kind"].iloc[0] == "merged" else "replaced"
+    who = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    if verb == "merged":
+        return f"{hit['old_name'].iloc[0]} merged in {when:%B %Y} into {who}"
+    return f"{hit['old_name'].iloc[0]} was replaced in {when:%B %Y} by {who}"
+
+
+def created_from(code: str) -> str:
+    """Words for an authority created from predecessors, or ``""``.
+
+    Examples
+    --------
+    >>> created_from("E06000063")
+    'Cumberland was created in April 2023 from Cumbria'
+    """
+    h = code_history()
+    hit = h[h["new_code"].eq(code) & h["kind"].ne(FIGURES_CARRY_OVER)]
+    if hit.empty:
+        return ""
+    olds = list(dict.fromkeys(hit["old_name"]))
+    who = " and ".join([", ".join(olds[:-1]), olds[-1]] if len(olds) > 1 else olds)
+    return f"{hit['new_name'].iloc[0]} was created in {hit['changed'].iloc[0]:%B %Y} from {who}"

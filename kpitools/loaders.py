@@ -302,26 +302,42 @@ def _count(s: pd.Series) -> pd.Series:
 
 # -- framework -------------------------------------------------------------------------------------
 
+def rank_polarity(polarity: pd.Series, benchmark_polarity: pd.Series) -> pd.Series:
+    """How published figures are ranked: ``benchmark_polarity`` when given, else the polarity when it
+    is higher or lower; blank (listed by value, never called best or worst) for a band or context
+    measure without one.
+
+    Examples
+    --------
+    >>> rank_polarity(pd.Series(["lower", "band", "band", "none"]), pd.Series(["", "lower", "", ""])).tolist()
+    ['lower', 'lower', '', '']
+    """
+    own = polarity.where(polarity.isin(["higher", "lower"]), "")
+    given = benchmark_polarity.fillna("").astype(str).str.strip().str.lower()
+    return given.where(given.isin(["higher", "lower"]), own)
+
+
 def load_indicators(paths: Paths, problems: list[Problem], inputs: list[Path]) -> pd.DataFrame:
     path = paths.framework / "indicators.csv"
     if not path.exists():
         problems.append(Problem(_display(path, paths.raw), None, None, None,
                                 "the indicator framework file (framework/indicators.csv)"))
-        return pd.DataFrame(columns=list(schemas.INDICATORS.columns))
+        return pd.DataFrame(columns=[*schemas.INDICATORS.columns, "rank_polarity", "source_row"])
     inputs.append(path)
     table, found = read_table(path, paths.raw)
     problems += found
     if table is None:
-        return pd.DataFrame(columns=list(schemas.INDICATORS.columns))
+        return pd.DataFrame(columns=[*schemas.INDICATORS.columns, "rank_polarity", "source_row"])
     name = _display(path, paths.raw)
     problems += schemas.check(table.frame, schemas.INDICATORS, name, table.first_row)
     df = table.frame.copy()
     for col in schemas.INDICATORS.columns:
         if col not in df:
             df[col] = ""
-    for col in ("polarity", "frequency", "measure", "unit"):
+    for col in ("polarity", "frequency", "measure", "unit", "benchmark_polarity"):
         df[col] = df[col].str.strip().str.lower()
     df["indicator_id"] = df["indicator_id"].str.strip()
+    df["rank_polarity"] = rank_polarity(df["polarity"], df["benchmark_polarity"])
     df["decimals"] = pd.to_numeric(df["decimals"], errors="coerce").fillna(1).astype(int)
     df["source_row"] = df.index + table.first_row
     return df.reset_index(drop=True)
@@ -545,10 +561,113 @@ def read_dfe_file(path: Path, root: Path, problems: list[Problem]) -> pd.DataFra
     return frame
 
 
+# One row per indicator, published year and geography. ``new_la_code`` is the authority the figure
+# belongs to now (``published_code`` is the code the file used); a joint return gives one row to each
+# partner. ``ranked`` says whether the figure takes part in ranks, quartiles and averages.
+BENCHMARK_ROW_COLUMNS = ["indicator_id", "time_period", "year_end", "geographic_level", "new_la_code",
+                         "published_code", "old_la_code", "la_name", "region_code", "value", "value_status",
+                         "symbol", "small_base", "ranked", "note"]
+
+# DfE's symbols for a figure that rounds to zero: shown as published, counted as zero (the lowest value).
+ROUNDS_TO_ZERO = {"low": "published as 'low': a rate that rounds to zero, ranked as the lowest value",
+                  "k": "published as 'k': rounds to zero, ranked as the lowest value"}
+
+
+def _year_of(time_period: pd.Series) -> pd.Series:
+    """DfE's ``time_period``: ``2025`` or ``202425`` (the year ending in 2025)."""
+    tp = time_period.str.strip()
+    return pd.to_numeric(tp.str[-4:].where(tp.str.len() == 4, "20" + tp.str[-2:]), errors="coerce").astype("Int64")
+
+
+def _loose_filter(sub: pd.DataFrame, file_name: str, ind_name: str, where: int, row) -> Problem | None:
+    """A filter that leaves more than one row for an authority (or region, or England) and year would
+    give two figures for one place: report the first such pair, and the column they differ in."""
+    key = pd.DataFrame({"year": sub["time_period"].str.strip(), "level": sub["geographic_level"].str.strip(),
+                        "la": sub["new_la_code"].str.strip(),
+                        "region": sub["region_code"].str.strip() if "region_code" in sub else ""}, index=sub.index)
+    dup = key.duplicated(keep=False)
+    if not dup.any():
+        return None
+    first = key[dup].iloc[0]
+    rows = sub.loc[dup[dup].index][(key[dup] == first).all(axis=1)]
+    r1, r2 = rows.index[:2]
+    differ = [c for c in sub.columns if c not in schemas.DFE_LAYOUT and rows.loc[r1, c] != rows.loc[r2, c]]
+    place = rows.loc[r1, "la_name"].strip() or rows.loc[r1].get("region_name", "").strip() or "England"
+    hint = (f"; they differ in '{differ[0]}' ({rows.loc[r1, differ[0]]!r} and {rows.loc[r2, differ[0]]!r}): "
+            f"add {differ[0]}=... to the filter" if differ else "")
+    return Problem(ind_name, where, "benchmark_filter", str(row.benchmark_filter or "") or None,
+                   f"a filter that leaves one row of {file_name} per place and year for {row.indicator_id}; "
+                   f"it leaves {len(rows)} rows for {place} {first['year']}, e.g. rows {r1} and {r2}{hint}")
+
+
+def _published_rows(sub: pd.DataFrame, parsed: pd.DataFrame, count_columns: list[str], indicator_id: str,
+                    month_day: str) -> pd.DataFrame:
+    """The published figures of one indicator, each given to the authority it belongs to now."""
+    from .authorities import recode_map, reference
+
+    year = _year_of(sub["time_period"])
+    symbol = parsed["symbol"]
+    value = parsed["value"].copy()
+    status = parsed["value_status"].copy()
+    zero = symbol.isin(list(ROUNDS_TO_ZERO))
+    value[zero] = 0.0
+    status[zero] = "ok"
+    code = sub["new_la_code"].str.strip()
+    level = sub["geographic_level"].str.strip()
+    # a figure on suppressed counts (Isles of Scilly's 0% of 'c' plans): LAIT shows no figure there
+    small = pd.Series(False, index=sub.index)
+    for c in count_columns:
+        small |= sub[c].str.strip().str.lower().isin(["c", "[c]"])
+    small &= status.eq("ok")
+    note = pd.Series("", index=sub.index, dtype="object")
+    note[zero] = symbol[zero].map(ROUNDS_TO_ZERO)
+    note[small] = "a figure on small numbers: its counts are suppressed (c), so it is not ranked or averaged"
+    out = pd.DataFrame({
+        "indicator_id": indicator_id,
+        "time_period": year,
+        "year_end": pd.to_datetime(year.astype(str) + "-" + month_day, errors="coerce"),
+        "geographic_level": level,
+        "new_la_code": code,
+        "published_code": code,
+        "old_la_code": sub["old_la_code"].str.strip() if "old_la_code" in sub else "",
+        "la_name": sub["la_name"].str.strip(),
+        "region_code": sub["region_code"].str.strip() if "region_code" in sub else "",
+        "value": value, "value_status": status, "symbol": symbol, "small_base": small,
+        "ranked": status.eq("ok") & ~small & level.eq("Local authority"), "note": note,
+    })
+    # an authority published under its earlier code: the figure is its own
+    recode = recode_map()
+    old = out["geographic_level"].eq("Local authority") & out["new_la_code"].isin(list(recode))
+    out.loc[old, "new_la_code"] = out.loc[old, "new_la_code"].map(recode)
+    out.loc[old, "note"] = (out.loc[old, "note"] + "; ").str.lstrip("; ") + (
+        "published under its earlier code " + out.loc[old, "published_code"])
+    # a joint return (Kingston upon Thames / Richmond upon Thames): each partner carries the figure
+    joint = out["geographic_level"].eq("Local authority") & out["new_la_code"].str.contains("/", regex=False)
+    if joint.any():
+        names = dict(zip(reference()["new_la_code"], reference()["la_name"]))
+        olds = dict(zip(reference()["new_la_code"], reference()["old_la_code"]))
+        parts = []
+        for _, r in out[joint].iterrows():
+            codes = [c.strip() for c in r["new_la_code"].split("/")]
+            for c in codes:
+                others = " and ".join(names.get(o, o) for o in codes if o != c)
+                parts.append({**r.to_dict(), "new_la_code": recode.get(c, c), "la_name": names.get(c, c),
+                              "old_la_code": olds.get(c, ""),
+                              "note": "; ".join(x for x in (r["note"], f"joint return with {others}") if x)})
+        out = pd.concat([out[~joint], pd.DataFrame(parts, columns=out.columns)], ignore_index=True)
+    # where a file has both codes for a year (a figure and a 'z'), keep the one with a figure
+    la = out["geographic_level"].eq("Local authority")
+    key = out[["time_period", "new_la_code"]].astype(str).agg("|".join, axis=1).where(la, None)
+    order = out.assign(_key=key, _has=out["value_status"].eq("ok"),
+                       _own=out["published_code"].eq(out["new_la_code"]))
+    keep = ~order.sort_values(["_has", "_own"], ascending=False).duplicated("_key", keep="first").reindex(out.index)
+    keep |= ~la
+    return out[keep].reset_index(drop=True)
+
+
 def load_benchmarks(paths: Paths, settings: Settings, indicators: pd.DataFrame, problems: list[Problem],
                     inputs: list[Path]) -> pd.DataFrame:
-    cols = ["indicator_id", "time_period", "year_end", "geographic_level", "new_la_code", "old_la_code",
-            "la_name", "region_code", "value", "value_status", "symbol"]
+    cols = BENCHMARK_ROW_COLUMNS
     files: dict[str, pd.DataFrame | None] = {}
     frames = []
     ind_name = _display(paths.framework / "indicators.csv", paths.raw)
@@ -598,25 +717,24 @@ def load_benchmarks(paths: Paths, settings: Settings, indicators: pd.DataFrame, 
                 problems.append(Problem(ind_name, where, "benchmark_filter", f"{key}={value}",
                                         f"a value found in column '{key}' of {file_name}"))
         sub = df[mask]
-        year = pd.to_numeric(sub["time_period"].str.strip().str[-4:].where(sub["time_period"].str.len() == 4,
-                             "20" + sub["time_period"].str.strip().str[-2:]), errors="coerce")
+        if pairs and sub.empty:
+            continue  # the filter's value was not found: reported above
+        duplicate = _loose_filter(sub, file_name, ind_name, where, row)
+        if duplicate:
+            problems.append(duplicate)
+            continue
+        count_columns = [c.strip().lower() for c in str(getattr(row, "benchmark_count_columns", "") or "").split(";")
+                         if c.strip()]
+        for c in count_columns:
+            if c not in df.columns:
+                problems.append(Problem(ind_name, where, "benchmark_count_columns", c, f"a column of {file_name}"))
+        count_columns = [c for c in count_columns if c in df.columns]
         parsed = parse_values(sub[column])
         bad = parsed["value_status"].eq("invalid")
         for r, val in zip(sub.index[bad], sub.loc[bad, column]):
             problems.append(Problem(_display(path, paths.raw), int(r), column, val, EXPECTED_VALUE))
-        month_day = settings.year_end_for(file_name)
-        out = pd.DataFrame({
-            "indicator_id": row.indicator_id,
-            "time_period": year.astype("Int64"),
-            "year_end": pd.to_datetime(year.astype("Int64").astype(str) + "-" + month_day, errors="coerce"),
-            "geographic_level": sub["geographic_level"].str.strip(),
-            "new_la_code": sub["new_la_code"].str.strip(),
-            "old_la_code": sub["old_la_code"].str.strip() if "old_la_code" in sub else "",
-            "la_name": sub["la_name"].str.strip(),
-            "region_code": sub["region_code"].str.strip() if "region_code" in sub else "",
-            "value": parsed["value"], "value_status": parsed["value_status"], "symbol": parsed["symbol"],
-        })
-        frames.append(out)
+        frames.append(_published_rows(sub, parsed, count_columns, row.indicator_id,
+                                      settings.year_end_for(file_name)))
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
@@ -644,6 +762,10 @@ def load_neighbours(path: Path, root: Path, problems: list[Problem]) -> pd.DataF
         problems.append(Problem(name, at + 1, None, None, "a statistical neighbour model with an 'old_la_code' (or 'LA num') "
                                 "column and neighbour columns SN_1..SN_10 (or SN1..SN10)"))
         return pd.DataFrame(columns=cols)
+    # DfE's April 2021 file ends with blank lines and section labels (",Old SNs:") above the groups of
+    # authorities abolished since: a line with no code and no neighbours is not a row of the model
+    sn_cells = body[[i for _, i in sn_cols]].apply(lambda c: c.str.strip()).ne("").any(axis=1)
+    body = body[body[key_col].str.strip().ne("") | sn_cells]
     frames = []
     la = resolve_codes(body[key_col])
     for row, val in zip(body.index[la.isna()], body.loc[la.isna(), key_col]):

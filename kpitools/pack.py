@@ -37,8 +37,9 @@ SCORECARD_COLUMNS = [
     "observation_period", "value", "value_text", "target", "target_annual", "target_prorated", "lower", "upper",
     "target_text", "tolerance", "tolerance_type", "status", "status_reason", "rag", "rag_scheme", "dot_short",
     "dot_long", "previous_value", "last_year_value", "numerator", "denominator", "small_number", "benchmark_year",
-    "published_value", "london", "england", "sn_mean", "sn_count", "comparator_mean", "comparator_count",
-    "national_rank", "national_count", "quartile", "sentence", "highlight", "improvement", "action",
+    "published_value", "published_symbol", "published_note", "london", "england", "sn_mean", "sn_count",
+    "sn_listed", "sn_note", "comparator_mean", "comparator_count", "rank_polarity", "national_rank",
+    "national_count", "quartile", "rank_note", "sentence", "highlight", "improvement", "action",
     "definition", "source",
 ]
 
@@ -109,6 +110,7 @@ def build_tables(ds: Dataset, authority: str, period: str = "latest", comparator
     if ranks is None:
         ranks = framework_ranks(ds)
     card = scored[scored["q_ordinal"].eq(p.ordinal)].copy()
+    card = card.merge(ind[["indicator_id", "rank_polarity"]], on="indicator_id", how="left")
     card = attach_benchmarks(card, ds.benchmarks, ds.neighbours, [c.code for c in comps], ranks)
     card = card.merge(ind[["indicator_id", "definition", "source"]], on="indicator_id", how="left")
     card = card.merge(_commentary(ds, la.code, p.label), on="indicator_id", how="left")
@@ -158,8 +160,10 @@ def build_tables(ds: Dataset, authority: str, period: str = "latest", comparator
 
 
 def framework_ranks(ds: Dataset) -> pd.DataFrame:
-    """National ranks of every published benchmark, each indicator ranked by its polarity."""
-    return national_ranks(ds.benchmarks, dict(zip(ds.indicators["indicator_id"], ds.indicators["polarity"])))
+    """National ranks of every published benchmark, each indicator ranked by its rank polarity
+    (``benchmark_polarity``, else its polarity when higher or lower; band and context measures
+    without one are not ranked)."""
+    return national_ranks(ds.benchmarks, dict(zip(ds.indicators["indicator_id"], ds.indicators["rank_polarity"])))
 
 
 def write_scorecard(card: pd.DataFrame, meta: dict, out: Path) -> Path:

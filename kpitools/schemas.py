@@ -12,6 +12,7 @@ import pandera.pandas as pa
 from .errors import Problem
 
 POLARITIES = ("higher", "lower", "band", "none")
+RANK_POLARITIES = ("higher", "lower")
 FREQUENCIES = ("monthly", "quarterly", "biannual", "annual")
 MEASURES = ("snapshot", "ytd", "rolling12")
 COMMENTARY_KINDS = ("highlight", "improvement", "action")
@@ -73,6 +74,12 @@ INDICATORS = pa.DataFrameSchema(
         "benchmark_file": _text(required=False, present=False),
         "benchmark_filter": _text(required=False, present=False),
         "benchmark_column": _text(required=False, present=False),
+        # how published figures are ranked when that differs from how the target is judged
+        "benchmark_polarity": pa.Column(str, pa.Check(lambda s: s.str.strip().str.lower().isin(["", *RANK_POLARITIES]),
+                                                      error="higher, lower, or blank"), nullable=True, required=False),
+        # the published file's count columns behind the figure: where one is suppressed (c), the figure
+        # rests on small numbers and is left out of ranks, quartiles and averages
+        "benchmark_count_columns": _text(required=False, present=False),
     },
     name="indicator framework", strict=False, unique_column_names=True,
 )

@@ -1,5 +1,6 @@
 """Benchmarks against the real DfE files: London, England, neighbours, rank and LAIT quartile band."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,10 @@ def test_rank_and_quartile_against_the_dfe_file(card, demo):
     b = demo.benchmarks
     la = b[(b["indicator_id"] == "CP_REPEAT") & (b["time_period"] == 2025) & (b["geographic_level"] == "Local authority")
            & (b["value_status"] == "ok")]
+    # Isles of Scilly and City of London publish 0% of a suppressed number of plans: not ranked
+    small = la[la["small_base"]]
+    assert sorted(small["la_name"]) == ["City of London", "Isles of Scilly"]
+    la = la[~la["small_base"]]
     # smaller is better: rank 1 is the lowest; ties share the better rank
     expected_rank = int((la["value"] < 23.1).sum()) + 1
     assert card.loc["CP_REPEAT", "national_rank"] == expected_rank
@@ -107,13 +112,35 @@ def test_lait_calculate_quartile_band_boundaries():
     assert quartile_band(v, q, pd.Series(["lower"] * 6)).tolist() == ["A", "A", "B", "B", "C", "D"]
 
 
-def test_no_rank_for_band_or_context_measures(card):
-    assert pd.isna(card.loc["SW_CASELOAD", "national_rank"]) and card.loc["SW_CASELOAD", "quartile"] == ""
-    assert pd.isna(card.loc["PLACEMENT_MOVES", "national_rank"])
-    assert card.loc["SW_CASELOAD", "england"] == 15.2  # still benchmarked
+def test_band_and_context_measures_rank_by_their_benchmark_polarity(card):
+    # placement moves (a 10-16% band) and caseloads (a context measure) carry benchmark_polarity
+    # lower in the framework, as DfE's LAIT ranks them: smaller is better
+    assert card.loc["PLACEMENT_MOVES", "rank_polarity"] == "lower"
+    assert card.loc["PLACEMENT_MOVES", "national_rank"] == 104 and card.loc["PLACEMENT_MOVES", "quartile"] == "C"
+    assert card.loc["SW_CASELOAD", "national_rank"] == 67 and card.loc["SW_CASELOAD", "england"] == 15.2
+
+
+def test_no_rank_for_a_context_measure_without_benchmark_polarity(card):
+    row = card.loc["CLA_RATE"]
+    assert row["rank_polarity"] == "" and pd.isna(row["national_rank"]) and row["quartile"] == ""
+    assert pd.isna(row["national_count"])
+    assert row["rank_note"].startswith("not ranked: a context measure with no benchmark polarity")
+    assert (row["published_value"], row["london"], row["england"]) == (42.0, 48.0, 67.0)  # still benchmarked
+
+
+def test_band_measure_without_benchmark_polarity_is_never_best_or_worst(demo):
+    ind = demo.indicators.assign(rank_polarity=lambda d: d["rank_polarity"].where(d["indicator_id"] != "PLACEMENT_MOVES", ""))
+    ds = replace(demo, indicators=ind)
+    row = build_tables(ds, "Havering", "2025-26 Q2").scorecard.set_index("indicator_id").loc["PLACEMENT_MOVES"]
+    assert pd.isna(row["national_rank"]) and row["quartile"] == ""
+    assert row["rank_note"].startswith("not ranked: a within-a-band measure")
 
 
 def test_dfe_symbols_are_never_numbers(demo):
     b = demo.benchmarks
-    assert set(b.loc[b["symbol"] != "", "value"].isna()) == {True}
-    assert (b.loc[b["symbol"].isin(["c", "x", "z", "u", "k"]), "value_status"] != "ok").all()
+    assert set(b.loc[~b["symbol"].isin(["", "low", "k"]), "value"].isna()) == {True}
+    assert (b.loc[b["symbol"].isin(["c", "x", "z", "u"]), "value_status"] != "ok").all()
+    # 'low' (and 'k'): a figure that rounds to zero, shown as published and ranked as the lowest
+    low = b[b["symbol"].eq("low")]
+    assert set(low["la_name"]) == {"Sunderland"} and (low["value"] == 0).all() and low["ranked"].all()
+    assert low["note"].str.contains("rounds to zero").all()

@@ -13,7 +13,8 @@ from kpitools.values import parse_values
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "data" / "raw"
-DFE_FILES = sorted(p.name for p in (RAW / "published").glob("*.csv") if not p.name.startswith("sn_model"))
+DFE_FILES = sorted(p.name for p in (RAW / "published").glob("*.csv")
+                   if not p.name.startswith("sn_model") and "Neighbour" not in p.name)
 
 
 @pytest.mark.parametrize("name", DFE_FILES)
@@ -26,10 +27,11 @@ def test_every_shared_dfe_file_loads(name):
     assert df["new_la_code"].eq("E09000016").any()
 
 
-def test_demo_dataset_loads_with_benchmarks_from_four_files():
+def test_demo_dataset_loads_with_benchmarks_from_six_files():
     ds = load_dataset(RAW)
-    assert len(ds.indicators) == 20
-    assert ds.benchmarks.groupby("indicator_id").ngroups == 8
+    assert len(ds.indicators) == 21
+    assert ds.benchmarks.groupby("indicator_id").ngroups == 10
+    assert len(DFE_FILES) == 6
     assert {i["path"].split("/")[-1] for i in ds.inputs} >= set(DFE_FILES)
     assert all(len(i["sha256"]) == 64 for i in ds.inputs)
     # the XLSX extract was read: 2025-26 values are present
@@ -47,6 +49,21 @@ def test_both_neighbour_layouts_load(path):
     assert havering["neighbour_rank"].tolist() == list(range(1, 11))
     assert havering["neighbour_code"].iloc[0] == "E09000004"  # Bexley, old code 303
     assert havering["closeness"].iloc[0] == "Extremely close"
+
+
+def test_april_2021_neighbour_model_loads_as_dfe_published_it():
+    # blank lines, a ",Old SNs:" label and the groups of authorities abolished since (Dorset, Poole,
+    # Bournemouth before 2019, Northamptonshire before 2021) under it
+    path = RAW / "published" / "New_Statistical_Neighbour_Groupings_April_2021.csv"
+    problems = []
+    sn = load_neighbours(path, RAW, problems)
+    assert problems == []
+    assert sn["la_code"].nunique() == 156  # 152 authorities of April 2021 and 4 abolished before it
+    assert (sn.groupby("la_code")["neighbour_code"].count() == 10).all()
+    assert {"E10000021", "E10000009", "E06000028", "E06000029"} <= set(sn["la_code"])  # the old groups
+    assert "E06000063" not in set(sn["la_code"])  # Cumberland was created after April 2021
+    havering = sn[sn["la_code"] == "E09000016"]
+    assert havering["neighbour_code"].iloc[0] == "E09000004" and havering["closeness"].iloc[0] == "Extremely Close"
 
 
 def test_periods_written_every_way_analysts_write_them():
