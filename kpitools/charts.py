@@ -892,8 +892,17 @@ def _empty_spec(message: str, width: int, height: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 def _polarity(row: Mapping[str, Any]) -> str:
-    p = row.get("polarity")
-    return "" if is_missing(p) else str(p).strip().lower()
+    """How published figures are ranked: the row's ``rank_polarity`` where it has one (a band or
+    context measure without a benchmark polarity has ``""``: listed by value, never best or worst),
+    else its polarity."""
+    p = row.get("rank_polarity", row.get("polarity"))
+    p = "" if is_missing(p) else str(p).strip().lower()
+    return p if p in ("higher", "lower") else ""
+
+
+def is_ranked(row: Mapping[str, Any]) -> bool:
+    """Whether the indicator's published figures are ranked best first (see :func:`_polarity`)."""
+    return _polarity(row) != ""
 
 
 class _Ranking(NamedTuple):
@@ -922,7 +931,8 @@ def _ranking(comparison: pd.DataFrame, row: Mapping[str, Any]) -> _Ranking | Non
     df["value"] = pd.to_numeric(df["value"], errors="coerce")
     role = df["role"].astype(str).str.strip()
     is_ref = role.isin(["London", "England"]).tolist()
-    ascending = _polarity(row) == "lower"
+    ranked = is_ranked(row)
+    ascending = _polarity(row) == "lower"  # unranked: largest first, with no positions
     unit, dec = _unit(row), _decimals(row)
     values, missing = df["value"].tolist(), df["value"].isna().tolist()
     la_names, name_missing = df["la_name"].tolist(), df["la_name"].isna().tolist()
@@ -941,14 +951,16 @@ def _ranking(comparison: pd.DataFrame, row: Mapping[str, Any]) -> _Ranking | Non
     # Position among the authorities shown, best = 1; equal values at the displayed precision share
     # the better position (as DfE's LAIT ranks do).
     rounded = df["value"].round(dec).tolist()
-    ranked = [rounded[i] for i in bars if not missing[i]]
-    positions = [None if missing[i] else
-                 1 + sum((w < rounded[i]) if ascending else (w > rounded[i]) for w in ranked) for i in bars]
+    pool = [rounded[i] for i in bars if not missing[i]]
+    positions = [None if missing[i] or not ranked else
+                 1 + sum((w < rounded[i]) if ascending else (w > rounded[i]) for w in pool) for i in bars]
     refs = [i for i in range(len(df)) if is_ref[i] and not missing[i]]
     raw_roles = df["role"].tolist()
+    symbols = df["symbol"].fillna("").astype(str).tolist() if "symbol" in df.columns else [""] * len(df)
     return _Ranking(
         rows=df, roles=role, bars=bars,
-        labels=[format_value(values[i], unit, dec, missing="no published figure") for i in bars],
+        labels=[symbols[i] if symbols[i] in ("low", "k") and not missing[i] else
+                format_value(values[i], unit, dec, missing="no published figure") for i in bars],
         names=names, positions=positions, refs=refs,
         ref_labels=[f"{raw_roles[i]} {format_value(values[i], unit, dec)}" for i in refs],
     )
@@ -1053,9 +1065,57 @@ def comparison_spec(
         layers.append((one, {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12, "fontWeight": "bold",
                                       "color": TEXT, "baseline": "bottom", "y": offset + 4},
                              "encoding": {"x": ref_x, "text": text}}))
+    zones = band_zones(row)
+    if zones:
+        # the target band behind the bars: green inside, amber within the tolerance of an edge
+        x_scale["domain"][1] = max(x_scale["domain"][1], float(zones[-1]["x2"]) * 1.04)
+        zone_x = {"field": "x", "type": "quantitative", "scale": x_scale}
+        layers.insert(0, (zones, {"mark": {"type": "rect", "opacity": 0.25, "y": 0, "y2": height},
+                                  "encoding": {"x": zone_x, "x2": {"field": "x2"},
+                                               "color": {"field": "colour", "type": "nominal", "scale": None,
+                                                         "legend": None}}}))
     data = _Datasets()
     chart = _layer_spec(data, layers + labels, width=width, height=height)  # labels drawn last, on top
     return _top_level(chart, data, axisY={"labelPadding": 6})
+
+
+def band_text(row: Mapping[str, Any]) -> str:
+    """Words for the shaded band of :func:`comparison_bars` (``""`` without one)."""
+    zones = band_zones(row)
+    if not zones:
+        return ""
+    unit, dec = _unit(row), _decimals(row)
+    green = next((z for z in zones if z["zone"] == "green"), None)
+    text = (f"the target band, {format_value(zones[0]['x'], unit, dec)} to "
+            f"{format_value(zones[-1]['x2'], unit, dec)}, is shaded")
+    if green and len(zones) > 1:
+        text += (f": green from {format_value(green['x'], unit, dec)} to {format_value(green['x2'], unit, dec)}, "
+                 "amber within the tolerance of each edge")
+    return text
+
+
+def band_zones(row: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The target band of a band indicator as zones along the value axis: amber within the tolerance
+    of each edge, green between (as the band rule rates them); ``[]`` for other indicators.
+
+    Examples
+    --------
+    >>> [(z["x"], z["x2"], z["zone"]) for z in band_zones({"polarity": "band", "lower": 10, "upper": 16,
+    ...                                                     "tolerance": 1, "tolerance_type": "absolute"})]
+    [(10.0, 11.0, 'amber'), (11.0, 15.0, 'green'), (15.0, 16.0, 'amber')]
+    """
+    if str(row.get("polarity", "")).strip().lower() != "band" or is_missing(row.get("lower")) or is_missing(row.get("upper")):
+        return []
+    lo, up = float(row["lower"]), float(row["upper"])
+    tol = 0.0 if is_missing(row.get("tolerance")) else float(row["tolerance"])
+    if str(row.get("tolerance_type", "")).strip().lower() == "relative":
+        tol *= up - lo
+    tol = min(tol, (up - lo) / 2)
+    amber, green = RAG_COLOURS["Amber"], RAG_COLOURS["Green"]
+    zones = [{"x": lo, "x2": lo + tol, "zone": "amber", "colour": amber},
+             {"x": lo + tol, "x2": up - tol, "zone": "green", "colour": green},
+             {"x": up - tol, "x2": up, "zone": "amber", "colour": amber}]
+    return [z for z in zones if z["x2"] > z["x"]]
 
 
 def comparison_bars(
@@ -1251,7 +1311,19 @@ def describe_comparison(comparison_one_indicator: pd.DataFrame, indicator_row: M
     text = f"Bar chart: {title}"
     if year_label or year is not None:
         text += f", {year_label or benchmark_year_label(year)}"
+    if not is_ranked(row):
+        text += (f", {n} authorit{'y' if n == 1 else 'ies'} listed by value, largest first (not ranked: "
+                 "no published figure is better or worse than another)")
+        if band_zones(row):
+            text += f"; {band_text(row)}"
+        for _, r in with_value.iterrows():
+            text += f"; {r['la_name']} {r['label']}"
+        for _, r in refs.iterrows():
+            text += f"; {r['role']} {format_value(r['value'], unit, dec)}"
+        return text + ". The figures are in the table below the chart."
     text += f", {n} authorit{'y' if n == 1 else 'ies'} ordered best first"
+    if band_zones(row):
+        text += f"; {band_text(row)}"
     sel = with_value[with_value["role"] == "selected"]
     if not sel.empty:
         pos = int(sel.iloc[0]["position"])
@@ -1346,20 +1418,23 @@ def comparison_table(comparison_one_indicator: pd.DataFrame, indicator_row: Mapp
     unit, dec = _unit(row), _decimals(row)
     rows = []
     for _, r in bars.iterrows():
-        has = not is_missing(r["value"])
+        has = not is_missing(r["value"]) and not is_missing(r["position"])
         joint = has and int((bars["position"] == r["position"]).sum()) > 1
         rows.append({
             "Position": (f"{int(r['position'])}=" if joint else str(int(r["position"]))) if has else "–",
             "Authority": str(r["la_name"]),
-            "Value": format_value(r["value"], unit, dec, missing="no published figure"),
+            "Value": str(r["label"]),
             "Role": _ROLE_LEGEND.get(r["role"], str(r["role"])),
             "National rank": "–" if is_missing(r.get("rank")) else str(int(r["rank"])),
+            "Note": "" if is_missing(r.get("note")) else str(r.get("note")),
         })
     for _, r in refs.iterrows():
         rows.append({"Position": "–", "Authority": str(r["la_name"]) if not is_missing(r.get("la_name")) else str(r["role"]),
                      "Value": format_value(r["value"], unit, dec), "Role": f"{r['role']} figure",
-                     "National rank": "–"})
-    return pd.DataFrame(rows, columns=["Position", "Authority", "Value", "Role", "National rank"])
+                     "National rank": "–", "Note": ""})
+    columns = ["Position", "Authority", "Value", "Role", "National rank", "Note"]
+    out = pd.DataFrame(rows, columns=columns)
+    return out if out["Note"].str.strip().ne("").any() else out.drop(columns=["Note"])
 
 
 def summary_table(summary: pd.DataFrame) -> pd.DataFrame:

@@ -597,7 +597,7 @@ def _loose_filter(sub: pd.DataFrame, file_name: str, ind_name: str, where: int, 
             f"add {differ[0]}=... to the filter" if differ else "")
     return Problem(ind_name, where, "benchmark_filter", str(row.benchmark_filter or "") or None,
                    f"a filter that leaves one row of {file_name} per place and year for {row.indicator_id}; "
-                   f"it leaves {len(rows)} rows for {place} {first['year']}, e.g. rows {r1} and {r2}{hint}")
+                   f"it leaves {len(rows)} rows for {place} {first['year']}, e.g. rows {r1} and {r2} of {file_name}{hint}")
 
 
 def _published_rows(sub: pd.DataFrame, parsed: pd.DataFrame, count_columns: list[str], indicator_id: str,

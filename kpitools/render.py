@@ -380,8 +380,10 @@ def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
         target = _value_cell(row, "target_text", "target")
         sn = _num(row, "sn_mean")
         n = row.get("sn_count")
+        listed = row.get("sn_listed")
+        listed = 10 if is_missing(listed) else int(listed)
         if not is_missing(row.get("sn_mean")) and not is_missing(n):
-            sn += f'<span class="kpi-sub">{int(n)} of 10</span>'
+            sn += f'<span class="kpi-sub">{int(n)} of {listed}</span>'
         rank = "–"
         if not is_missing(row.get("national_rank")):
             rank = f"{int(row['national_rank'])}"
@@ -389,6 +391,12 @@ def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
                 rank += f" of {int(row['national_count'])}"
             if _text(row.get("quartile")):
                 rank += f'<span class="kpi-sub">Quartile {esc(row.get("quartile"))}</span>'
+        elif _text(row.get("rank_note")):
+            rank = "Not ranked"
+        published = published_text(row)
+        if published:
+            # the figure that was ranked, so the rank can be checked against DfE's file
+            rank += f'<span class="kpi-sub">Published: {esc(published)}</span>'
         year = esc(row.get("benchmark_year"), missing="–")
         if not is_missing(row.get("benchmark_year")):
             try:
@@ -412,14 +420,56 @@ def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
         "<dt><abbr title=\"Statistical neighbours\">SN</abbr> average</dt><dd>The average of the authority's "
         "statistical neighbours (DfE's model of the 10 most similar authorities) that have a published "
         "figure; how many of the 10 is shown beneath it.</dd>"
-        "<dt>National rank and quartile</dt><dd>The authority's published figure ranked among all local "
-        "authorities with a figure, 1 being the best; quartile A is the best quarter, D the worst.</dd>"
+        "<dt>National rank and quartile</dt><dd>The authority's published figure (shown beneath it) ranked "
+        "among all local authorities with a figure, 1 being the best; quartile A is the best quarter, D the "
+        "worst. A within-a-band or context measure is ranked only where the framework says which way is "
+        "better.</dd>"
         "<dt>Year</dt><dd>The benchmarks' year: the latest published year (ending 31 March of that year for "
         "financial-year data) that ends on or before the end of the period.</dd></dl></div>"
     )
     table = (f'<table class="kpi-table kpi-scorecard"><caption>{esc(caption)}</caption>'
              f"{colgroups}<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>")
-    return Fragment(table_wrap(table, caption) + key)
+    return Fragment(table_wrap(table, caption) + benchmark_notes(scorecard_df) + key)
+
+
+def published_text(row: Mapping[str, Any]) -> str:
+    """The authority's published figure as DfE published it: ``16.3%``, or ``low``; ``""`` when none.
+
+    Examples
+    --------
+    >>> published_text({"published_value": 0.0, "published_symbol": "low", "unit": "percent", "decimals": 1})
+    'low'
+    >>> published_text({"published_value": 16.3, "published_symbol": "", "unit": "percent", "decimals": 1})
+    '16.3%'
+    """
+    symbol = _text(row.get("published_symbol"))
+    if symbol in ("low", "k") and not is_missing(row.get("published_value")):
+        return symbol
+    if is_missing(row.get("published_value")):
+        return ""
+    return _charts.format_value(row.get("published_value"), _text(row.get("unit")).lower(),
+                                1 if is_missing(row.get("decimals")) else int(row.get("decimals")))
+
+
+def benchmark_notes(scorecard_df: pd.DataFrame, *, level: int = 3) -> str:
+    """What a reader needs to know about the published figures: a joint return, an earlier code, a
+    symbol, small numbers, why there is no rank, and which neighbours have no figure."""
+    items = []
+    for _, r in scorecard_df.iterrows():
+        row = r.to_dict()
+        said = []
+        for col, lead in (("published_note", "Published figure"), ("rank_note", ""),
+                          ("sn_note", "Statistical neighbours without a figure")):
+            note = _text(row.get(col))
+            if note:
+                said.append(f"{lead}: {note}" if lead else note[:1].upper() + note[1:])
+        if said:
+            title = esc(row.get("title"), missing=_text(row.get("indicator_id")))
+            items.append(f"<li><strong>{title}</strong>: {esc('. '.join(said))}.</li>")
+    if not items:
+        return ""
+    return (f'<div class="kpi-key"><h{level} class="kpi-key-title">About the published figures</h{level}>'
+            f'<ul class="kpi-bench-notes">{"".join(items)}</ul></div>')
 
 
 # --------------------------------------------------------------------------------------------
@@ -562,14 +612,22 @@ def comparison_section(
             if {"benchmark_year", "year_end"} <= set(b.columns) else pd.Series(dtype=object)
         year = _charts.benchmark_year_label(by, ends.iloc[0] if len(ends) else None)
     parts.append(_heading_html("Comparison" + (f", {year}" if year else ""), sub))
+    ranked = _charts.is_ranked(row)
     if table.empty:
         parts.append('<p class="kpi-none">No published figures to compare.</p>')
     else:
+        if not ranked:
+            note = _text(row.get("rank_note")) or "not ranked: no published figure is better or worse than another"
+            parts.append(f'<p class="kpi-sub-lead">{esc(note[:1].upper() + note[1:])}.</p>')
+        band = _charts.band_text(row)
+        if band:
+            parts.append(f'<p class="kpi-sub-lead">In the chart, {esc(band)}.</p>')
         parts.append(svg_figure(
             _charts.comparison_spec(comparison, row),
             _charts.describe_comparison(comparison, row, year_label=year or None),
-            f"{title}: authorities ranked, best first" + (f" ({year})" if year else ""), None).data)
-        caption = f"{title}: ranked comparison" + (f", {year}" if year else "")
+            f"{title}: authorities " + ("ranked, best first" if ranked else "listed by value")
+            + (f" ({year})" if year else ""), None).data)
+        caption = f"{title}: " + ("ranked comparison" if ranked else "comparison by value") + (f", {year}" if year else "")
         parts.append(table_wrap(_data_table_html(table, caption, row_header=False), caption))
     parts.append(_heading_html("Trend by year", sub))
     if b.empty:

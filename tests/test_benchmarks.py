@@ -144,3 +144,49 @@ def test_dfe_symbols_are_never_numbers(demo):
     low = b[b["symbol"].eq("low")]
     assert set(low["la_name"]) == {"Sunderland"} and (low["value"] == 0).all() and low["ranked"].all()
     assert low["note"].str.contains("rounds to zero").all()
+
+
+def _copy_raw(tmp_path: Path) -> Path:
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "data" / "raw", raw)
+    return raw
+
+
+def test_a_filter_that_leaves_two_rows_per_authority_is_an_input_error(tmp_path):
+    """Placement stability filtered on placement_stability=Total children alone leaves three cla_group
+    rows per authority and year: exit 2, naming the file, row and filter, with two of the duplicate rows."""
+    import subprocess
+    import sys
+
+    raw = _copy_raw(tmp_path)
+    ind = pd.read_csv(raw / "framework" / "indicators.csv", dtype=str, keep_default_na=False)
+    loose = "placement_stability=Total children"
+    ind.loc[ind["indicator_id"].eq("PLACEMENT_STABILITY"), "benchmark_filter"] = loose
+    ind.to_csv(raw / "framework" / "indicators.csv", index=False)
+    out = tmp_path / "card.csv"
+    r = subprocess.run([sys.executable, "-m", "kpitools.cli", "score", "--authority", "Havering", "--period",
+                        "2025-26 Q2", "--data-dir", str(raw), "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 2, r.stderr
+    assert not out.exists()
+    line = next(x for x in r.stderr.splitlines() if "benchmark_filter" in x)
+    assert "framework/indicators.csv, row 6, column 'benchmark_filter'" in line and loose in line
+    assert "la_cla_placement_stability.csv" in line and "e.g. rows " in line
+    assert "differ in 'cla_group'" in line
+
+
+def test_neighbours_missing_from_an_older_model_are_named_with_the_reason(tmp_path):
+    """With DfE's April 2021 model, North Northamptonshire's neighbours include Cumbria, abolished in
+    2023: the average is of 9, and the pack says why; Cumberland is not in that model at all."""
+    raw = _copy_raw(tmp_path)
+    settings = (raw / "settings.yaml").read_text()
+    (raw / "settings.yaml").write_text(settings.replace("statistical_neighbours: sn_model_2025_wide.csv",
+                                                        "statistical_neighbours: New_Statistical_Neighbour_Groupings_April_2021.csv"))
+    ds = load_dataset(raw)
+    north = build_tables(ds, "North Northamptonshire", "2025-26 Q2").scorecard.set_index("indicator_id").loc["CP_REPEAT"]
+    assert (north["sn_count"], north["sn_listed"]) == (9, 10)
+    assert "Cumbria: no figure (Cumbria was replaced in April 2023 by Cumberland and Westmorland and Furness)" in north["sn_note"]
+    cumberland = build_tables(ds, "Cumberland", "2025-26 Q2").scorecard.set_index("indicator_id").loc["CP_REPEAT"]
+    assert cumberland["sn_count"] == 0 and pd.isna(cumberland["sn_mean"])
+    assert cumberland["sn_note"] == "Cumberland is not in the statistical neighbour model"

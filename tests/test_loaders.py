@@ -63,7 +63,7 @@ def test_april_2021_neighbour_model_loads_as_dfe_published_it():
     assert {"E10000021", "E10000009", "E06000028", "E06000029"} <= set(sn["la_code"])  # the old groups
     assert "E06000063" not in set(sn["la_code"])  # Cumberland was created after April 2021
     havering = sn[sn["la_code"] == "E09000016"]
-    assert havering["neighbour_code"].iloc[0] == "E09000004" and havering["closeness"].iloc[0] == "Extremely Close"
+    assert havering["neighbour_code"].iloc[0] == "E09000004" and havering["closeness"].iloc[0] == "Very Close"
 
 
 def test_periods_written_every_way_analysts_write_them():
