@@ -1,6 +1,6 @@
 """RAG ratings, statuses and direction of travel, vectorised over authorities x indicators x periods.
 
-The rules (PRODUCT.md, "Scoring"):
+The rules (docs/data-contract.md, "Scoring rules"):
 
 - An indicator is rated against the period's target, polarity-aware, by the authority's RAG scheme:
   ``two_state`` (Red off target, Green on target or better), ``tolerance`` (Amber when off by no
