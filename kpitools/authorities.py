@@ -158,19 +158,6 @@ def code_history() -> pd.DataFrame:
     return df
 
 
-def current_code(code: str) -> str:
-    """The code an authority's figures belong to now: a recoded authority's new code, else ``code``.
-
-    Examples
-    --------
-    >>> current_code("E08000019"), current_code("E10000006"), current_code("E09000016")
-    ('E08000039', 'E10000006', 'E09000016')
-    """
-    h = code_history()
-    hit = h[h["old_code"].eq(code) & h["kind"].eq(FIGURES_CARRY_OVER)]
-    return str(hit["new_code"].iloc[0]) if not hit.empty else code
-
-
 def recode_map() -> dict[str, str]:
     """Every old code whose figures carry over to a new code (``recoded``), old -> new."""
     h = code_history()
@@ -179,13 +166,14 @@ def recode_map() -> dict[str, str]:
 
 
 def replaced_by(code: str) -> str:
-    """Words for an abolished authority, or ``""``: ``'Cumbria was replaced in April 2023 by
-    Cumberland and Westmorland and Furness'``.
+    """Words for an abolished authority, or ``""``.
 
     Examples
     --------
     >>> replaced_by("E10000021")
     'Northamptonshire was replaced in April 2021 by North Northamptonshire and West Northamptonshire'
+    >>> replaced_by("E06000028")
+    'Bournemouth merged in April 2019 into Bournemouth, Christchurch and Poole'
     >>> replaced_by("E09000016")
     ''
     """
@@ -193,27 +181,21 @@ def replaced_by(code: str) -> str:
     hit = h[h["old_code"].eq(code) & h["kind"].ne(FIGURES_CARRY_OVER)]
     if hit.empty:
         return ""
-    names = list(dict.fromkeys(hit["new_name"]))
-    when = hit["changed"].iloc[0]
-    verb = "merged" if hit["kind"].iloc[0] == "merged" else "replaced"
-    who = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-    if verb == "merged":
-        return f"{hit['old_name'].iloc[0]} merged in {when:%B %Y} into {who}"
-    return f"{hit['old_name'].iloc[0]} was replaced in {when:%B %Y} by {who}"
+    old, when = hit["old_name"].iloc[0], hit["changed"].iloc[0]
+    successors = " and ".join(dict.fromkeys(hit["new_name"]))
+    if hit["kind"].iloc[0] == "merged":
+        return f"{old} merged in {when:%B %Y} into {successors}"
+    return f"{old} was replaced in {when:%B %Y} by {successors}"
 
 
-def created_from(code: str) -> str:
-    """Words for an authority created from predecessors, or ``""``.
+@lru_cache(maxsize=1)
+def names() -> dict[str, str]:
+    """Every known code (current, earlier and joint) -> the authority's name.
 
     Examples
     --------
-    >>> created_from("E06000063")
-    'Cumberland was created in April 2023 from Cumbria'
+    >>> names()["E08000016"], names()["E09000027"]
+    ('Barnsley', 'Richmond upon Thames')
     """
-    h = code_history()
-    hit = h[h["new_code"].eq(code) & h["kind"].ne(FIGURES_CARRY_OVER)]
-    if hit.empty:
-        return ""
-    olds = list(dict.fromkeys(hit["old_name"]))
-    who = " and ".join([", ".join(olds[:-1]), olds[-1]] if len(olds) > 1 else olds)
-    return f"{hit['new_name'].iloc[0]} was created in {hit['changed'].iloc[0]:%B %Y} from {who}"
+    ref = reference()
+    return dict(zip(ref["new_la_code"], ref["la_name"]))

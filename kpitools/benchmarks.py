@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .authorities import ENGLAND, LONDON_REGION
+from .authorities import ENGLAND, LONDON_REGION, names, replaced_by
 
 BENCHMARK_COLUMNS = ["benchmark_year", "published_value", "published_symbol", "published_note", "london", "england",
                      "sn_mean", "sn_count", "sn_listed", "sn_note", "comparator_mean", "comparator_count",
@@ -105,19 +105,45 @@ def benchmark_years(benchmarks: pd.DataFrame, grid: pd.DataFrame) -> pd.Series:
     return merged.set_index("index")["time_period"].reindex(grid.index).astype("Int64")
 
 
+def rank_polarity(polarity: pd.Series, benchmark_polarity: pd.Series | None = None) -> pd.Series:
+    """How published figures are ranked: ``benchmark_polarity`` when given, else the polarity when it
+    is higher or lower; blank (listed by value, never called best or worst) for a band or context
+    measure without one.
+
+    Examples
+    --------
+    >>> rank_polarity(pd.Series(["lower", "band", "band", "none"]), pd.Series(["", "lower", "", ""])).tolist()
+    ['lower', 'lower', '', '']
+    """
+    polarity = polarity.fillna("").astype(str)
+    own = polarity.where(polarity.isin(["higher", "lower"]), "")
+    if benchmark_polarity is None:
+        return own
+    given = benchmark_polarity.fillna("").astype(str).str.strip().str.lower()
+    return given.where(given.isin(["higher", "lower"]), own)
+
+
 def _rank_polarity(card: pd.DataFrame) -> pd.Series:
     if "rank_polarity" in card.columns:
         return card["rank_polarity"].fillna("").astype(str)
-    pol = card["polarity"].fillna("").astype(str)
-    return pol.where(pol.isin(["higher", "lower"]), "")
+    return rank_polarity(card["polarity"])
+
+
+def _no_figure(code: str, value_status: object, symbol: object) -> str:
+    """Why an authority listed beside another has no comparable figure for the year."""
+    gone = replaced_by(code)
+    if gone:
+        return f"no figure ({gone})"
+    if pd.isna(value_status):
+        return "no figure published for the year"
+    if value_status == "ok":
+        return "a figure on suppressed counts, left out"
+    return f"published as '{symbol}'" if symbol else "no figure"
 
 
 def _neighbour_notes(out: pd.DataFrame, neighbours: pd.DataFrame, la: pd.DataFrame) -> pd.DataFrame:
     """For each scored row: how many neighbours the model lists, and which of them have no comparable
     figure in the benchmark year, and why (``sn_listed``, ``sn_note``)."""
-    from .authorities import reference, replaced_by
-
-    names = dict(zip(reference()["new_la_code"], reference()["la_name"]))
     model = neighbours.rename(columns={"la_code": "authority"})[["authority", "neighbour_code"]]
     listed = model.groupby("authority")["neighbour_code"].count()
     keys = out[["authority", "indicator_id", "benchmark_year"]].drop_duplicates()
@@ -126,28 +152,17 @@ def _neighbour_notes(out: pd.DataFrame, neighbours: pd.DataFrame, la: pd.DataFra
         columns={"authority": "neighbour_code"})
     pairs = pairs.merge(figures, on=["indicator_id", "benchmark_year", "neighbour_code"], how="left")
     missing = pairs[~pairs["ranked"].fillna(False).astype(bool)]
-    notes: dict[tuple, str] = {}
-    for key, grp in missing.groupby(["authority", "indicator_id", "benchmark_year"]):
-        why = []
-        for _, r in grp.iterrows():
-            name = names.get(r["neighbour_code"], r["neighbour_code"])
-            gone = replaced_by(r["neighbour_code"])
-            if gone:
-                why.append(f"{name}: no figure ({gone})")
-            elif pd.isna(r["value_status"]):
-                why.append(f"{name}: no figure published for the year")
-            elif r["value_status"] == "ok":
-                why.append(f"{name}: a figure on suppressed counts, left out")
-            else:
-                why.append(f"{name}: published as '{r['symbol']}'" if r["symbol"] else f"{name}: no figure")
-        notes[key] = "; ".join(why)
+    name = names()
+    notes = {key: "; ".join(f"{name.get(c, c)}: {_no_figure(c, st, sy)}"
+                            for c, st, sy in zip(grp["neighbour_code"], grp["value_status"], grp["symbol"]))
+             for key, grp in missing.groupby(["authority", "indicator_id", "benchmark_year"])}
     result = keys.copy()
     result["sn_listed"] = result["authority"].map(listed).fillna(0).astype(int)
     result["sn_note"] = [notes.get(k, "") for k in zip(result["authority"], result["indicator_id"],
                                                         result["benchmark_year"])]
     unmodelled = result["sn_listed"].eq(0)
     result.loc[unmodelled, "sn_note"] = [
-        f"{names.get(a, a)} is not in the statistical neighbour model" for a in result.loc[unmodelled, "authority"]]
+        f"{name.get(a, a)} is not in the statistical neighbour model" for a in result.loc[unmodelled, "authority"]]
     return result
 
 
@@ -289,18 +304,13 @@ def comparison_table(benchmarks: pd.DataFrame, neighbours: pd.DataFrame, card: p
     shown = la[la["new_la_code"].isin(list(roles))].assign(role=lambda d: d["new_la_code"].map(roles))
     shown = shown.assign(value=shown["value"].where(shown["value_status"].eq("ok")))
     # a neighbour or comparator DfE published nothing for that year is listed, with the reason
-    from .authorities import reference, replaced_by
-
-    names = dict(zip(reference()["new_la_code"], reference()["la_name"]))
+    name = names()
     absent = []
     for ind, year in years.drop_duplicates().itertuples(index=False):
         have = set(shown.loc[shown["indicator_id"].eq(ind) & shown["benchmark_year"].eq(year), "new_la_code"])
-        for code, role in roles.items():
-            if code not in have:
-                gone = replaced_by(code)
-                absent.append({"indicator_id": ind, "benchmark_year": year, "new_la_code": code,
-                               "la_name": names.get(code, code), "value": np.nan, "symbol": "", "role": role,
-                               "note": f"no figure: {gone}" if gone else "no figure published for the year"})
+        absent += [{"indicator_id": ind, "benchmark_year": year, "new_la_code": code, "la_name": name.get(code, code),
+                    "value": np.nan, "symbol": "", "role": role, "note": _no_figure(code, np.nan, "")}
+                   for code, role in roles.items() if code not in have]
     if absent:
         shown = pd.concat([shown, pd.DataFrame(absent)], ignore_index=True)
     if ranks is None:

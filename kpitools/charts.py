@@ -32,6 +32,7 @@ import pandas as pd
 
 from .imports import import_jsonschema
 from .page import is_missing
+from .values import ROUNDS_TO_ZERO
 
 if TYPE_CHECKING:
     import altair as alt
@@ -180,6 +181,20 @@ def format_value(value: Any, unit: str | None = None, decimals: int = 1, missing
     if (unit or "").lower() in {"percent", "%", "percentage"}:
         text += "%"
     return text
+
+
+def published_label(value: Any, symbol: Any, unit: str | None = None, decimals: int = 1, missing: str = "–") -> str:
+    """A published figure as DfE published it: ``16.3%``, or ``low`` for a figure that rounds to zero
+    (counted as 0, shown as its symbol).
+
+    Examples
+    --------
+    >>> published_label(0.0, "low", "percent", 1), published_label(16.3, "", "percent", 1)
+    ('low', '16.3%')
+    """
+    if not is_missing(value) and not is_missing(symbol) and str(symbol) in ROUNDS_TO_ZERO:
+        return str(symbol)
+    return format_value(value, unit, decimals, missing=missing)
 
 
 def unit_label(unit: str | None) -> str:
@@ -959,8 +974,7 @@ def _ranking(comparison: pd.DataFrame, row: Mapping[str, Any]) -> _Ranking | Non
     symbols = df["symbol"].fillna("").astype(str).tolist() if "symbol" in df.columns else [""] * len(df)
     return _Ranking(
         rows=df, roles=role, bars=bars,
-        labels=[symbols[i] if symbols[i] in ("low", "k") and not missing[i] else
-                format_value(values[i], unit, dec, missing="no published figure") for i in bars],
+        labels=[published_label(values[i], symbols[i], unit, dec, missing="no published figure") for i in bars],
         names=names, positions=positions, refs=refs,
         ref_labels=[f"{raw_roles[i]} {format_value(values[i], unit, dec)}" for i in refs],
     )

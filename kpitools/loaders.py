@@ -23,12 +23,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .authorities import resolve, resolve_codes
+from .authorities import names, recode_map, reference, resolve, resolve_codes
+from .benchmarks import rank_polarity
 from .config import Paths, Settings, load_settings
 from .errors import InputError, Problem
 from .periods import Period, containing_quarter, parse_periods, period_hint
 from .report import sha256_file
-from .values import EXPECTED_VALUE, parse_values
+from .values import EXPECTED_VALUE, ROUNDS_TO_ZERO, parse_values
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 _FREQUENCY_KIND = {"monthly": "month", "quarterly": "quarter", "biannual": "quarter", "annual": "year"}
@@ -302,21 +303,6 @@ def _count(s: pd.Series) -> pd.Series:
 
 # -- framework -------------------------------------------------------------------------------------
 
-def rank_polarity(polarity: pd.Series, benchmark_polarity: pd.Series) -> pd.Series:
-    """How published figures are ranked: ``benchmark_polarity`` when given, else the polarity when it
-    is higher or lower; blank (listed by value, never called best or worst) for a band or context
-    measure without one.
-
-    Examples
-    --------
-    >>> rank_polarity(pd.Series(["lower", "band", "band", "none"]), pd.Series(["", "lower", "", ""])).tolist()
-    ['lower', 'lower', '', '']
-    """
-    own = polarity.where(polarity.isin(["higher", "lower"]), "")
-    given = benchmark_polarity.fillna("").astype(str).str.strip().str.lower()
-    return given.where(given.isin(["higher", "lower"]), own)
-
-
 def load_indicators(paths: Paths, problems: list[Problem], inputs: list[Path]) -> pd.DataFrame:
     path = paths.framework / "indicators.csv"
     if not path.exists():
@@ -568,11 +554,6 @@ BENCHMARK_ROW_COLUMNS = ["indicator_id", "time_period", "year_end", "geographic_
                          "published_code", "old_la_code", "la_name", "region_code", "value", "value_status",
                          "symbol", "small_base", "ranked", "note"]
 
-# DfE's symbols for a figure that rounds to zero: shown as published, counted as zero (the lowest value).
-ROUNDS_TO_ZERO = {"low": "published as 'low': a rate that rounds to zero, ranked as the lowest value",
-                  "k": "published as 'k': rounds to zero, ranked as the lowest value"}
-
-
 def _year_of(time_period: pd.Series) -> pd.Series:
     """DfE's ``time_period``: ``2025`` or ``202425`` (the year ending in 2025)."""
     tp = time_period.str.strip()
@@ -600,11 +581,13 @@ def _loose_filter(sub: pd.DataFrame, file_name: str, ind_name: str, where: int, 
                    f"it leaves {len(rows)} rows for {place} {first['year']}, e.g. rows {r1} and {r2} of {file_name}{hint}")
 
 
+def _with_note(note: str, more: str) -> str:
+    return f"{note}; {more}" if note else more
+
+
 def _published_rows(sub: pd.DataFrame, parsed: pd.DataFrame, count_columns: list[str], indicator_id: str,
                     month_day: str) -> pd.DataFrame:
     """The published figures of one indicator, each given to the authority it belongs to now."""
-    from .authorities import recode_map, reference
-
     year = _year_of(sub["time_period"])
     symbol = parsed["symbol"]
     value = parsed["value"].copy()
@@ -617,7 +600,7 @@ def _published_rows(sub: pd.DataFrame, parsed: pd.DataFrame, count_columns: list
     # a figure on suppressed counts (Isles of Scilly's 0% of 'c' plans): LAIT shows no figure there
     small = pd.Series(False, index=sub.index)
     for c in count_columns:
-        small |= sub[c].str.strip().str.lower().isin(["c", "[c]"])
+        small |= parse_values(sub[c])["symbol"].eq("c")
     small &= status.eq("ok")
     note = pd.Series("", index=sub.index, dtype="object")
     note[zero] = symbol[zero].map(ROUNDS_TO_ZERO)
@@ -639,21 +622,20 @@ def _published_rows(sub: pd.DataFrame, parsed: pd.DataFrame, count_columns: list
     recode = recode_map()
     old = out["geographic_level"].eq("Local authority") & out["new_la_code"].isin(list(recode))
     out.loc[old, "new_la_code"] = out.loc[old, "new_la_code"].map(recode)
-    out.loc[old, "note"] = (out.loc[old, "note"] + "; ").str.lstrip("; ") + (
-        "published under its earlier code " + out.loc[old, "published_code"])
+    out.loc[old, "note"] = [_with_note(n, f"published under its earlier code {c}")
+                            for n, c in zip(out.loc[old, "note"], out.loc[old, "published_code"])]
     # a joint return (Kingston upon Thames / Richmond upon Thames): each partner carries the figure
     joint = out["geographic_level"].eq("Local authority") & out["new_la_code"].str.contains("/", regex=False)
     if joint.any():
-        names = dict(zip(reference()["new_la_code"], reference()["la_name"]))
+        name = names()
         olds = dict(zip(reference()["new_la_code"], reference()["old_la_code"]))
         parts = []
         for _, r in out[joint].iterrows():
             codes = [c.strip() for c in r["new_la_code"].split("/")]
             for c in codes:
-                others = " and ".join(names.get(o, o) for o in codes if o != c)
-                parts.append({**r.to_dict(), "new_la_code": recode.get(c, c), "la_name": names.get(c, c),
-                              "old_la_code": olds.get(c, ""),
-                              "note": "; ".join(x for x in (r["note"], f"joint return with {others}") if x)})
+                others = " and ".join(name.get(o, o) for o in codes if o != c)
+                parts.append({**r.to_dict(), "new_la_code": recode.get(c, c), "la_name": name.get(c, c),
+                              "old_la_code": olds.get(c, ""), "note": _with_note(r["note"], f"joint return with {others}")})
         out = pd.concat([out[~joint], pd.DataFrame(parts, columns=out.columns)], ignore_index=True)
     # where a file has both codes for a year (a figure and a 'z'), keep the one with a figure
     la = out["geographic_level"].eq("Local authority")

@@ -442,13 +442,11 @@ def published_text(row: Mapping[str, Any]) -> str:
     >>> published_text({"published_value": 16.3, "published_symbol": "", "unit": "percent", "decimals": 1})
     '16.3%'
     """
-    symbol = _text(row.get("published_symbol"))
-    if symbol in ("low", "k") and not is_missing(row.get("published_value")):
-        return symbol
     if is_missing(row.get("published_value")):
         return ""
-    return _charts.format_value(row.get("published_value"), _text(row.get("unit")).lower(),
-                                1 if is_missing(row.get("decimals")) else int(row.get("decimals")))
+    return _charts.published_label(row.get("published_value"), row.get("published_symbol"),
+                                   _text(row.get("unit")).lower(),
+                                   1 if is_missing(row.get("decimals")) else int(row.get("decimals")))
 
 
 def benchmark_notes(scorecard_df: pd.DataFrame, *, level: int = 3) -> str:

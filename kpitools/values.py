@@ -19,6 +19,12 @@ SYMBOLS: dict[str, tuple[str, str]] = {
     "z": ("missing", "not applicable (z)"),
     "u": ("missing", "low reliability (u)"),
 }
+# DfE's symbols for a published figure that rounds to zero: shown as published, counted as zero (the
+# lowest value) in ranks and averages (docs/benchmarks.md).
+ROUNDS_TO_ZERO: dict[str, str] = {
+    "low": "published as 'low': a rate that rounds to zero, ranked as the lowest value",
+    "k": "published as 'k': rounds to zero, ranked as the lowest value",
+}
 _MISSING_WORDS = {"", "-", "n/a", "na", "n.a.", "..", ":", "none", "null", "nan", "not available", "tbc"}
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
