@@ -47,7 +47,7 @@ def _line(label: str, value: str, target: str = "") -> None:
 
 
 def _authorities(n: int) -> list[str]:
-    from kpitools.authorities import select
+    from kpitools.core.authorities import select
 
     london = [a.name for a in select("London") if a.name != "Havering"]
     return (["Havering"] + london)[:n]
@@ -104,7 +104,8 @@ def harness_medians(tables_dir: Path, authority: str, period: str, notebook: str
                     work: Path) -> tuple[float, float]:
     """Median seconds of (report notebook, trivial notebook), each executed with papermill's API and
     exported in-process: the harness ``kpitools run`` uses for every notebook."""
-    from kpitools.report import export_html, run_notebook
+    from kpitools.publish.export import export_html
+    from kpitools.publish.kernels import run_notebook
 
     trivial = _trivial_notebook(work / "trivial.ipynb")
     report_nb = ROOT / "notebooks" / f"{notebook}.ipynb"
@@ -132,7 +133,7 @@ SCALE_SCRIPT = textwrap.dedent("""
     import json, resource, sys, time, tracemalloc
     sys.path.insert(0, {bench!r})
     from synthetic import national_set
-    from kpitools.scoring import score
+    from kpitools.score.scoring import score
     n_la, n_ind, n_q = {n_la}, {n_ind}, {n_q}
     values, indicators, targets, authorities, periods = national_set(n_la, n_ind, n_q)
     score(values.head(1000), indicators, targets, authorities[:2], periods[:2])  # warm the code paths
@@ -200,8 +201,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print("\n3. One report notebook against the bare-kernel floor (papermill API + in-process export)",
               flush=True)
-        from kpitools.authorities import resolve
-        from kpitools.report import read_manifest, safe_name
+        from kpitools.core.authorities import resolve
+        from kpitools.publish.packs import read_manifest, safe_name
 
         la = resolve(authorities[0])
         packs = sorted((work / "outputs" / safe_name(la.name)).glob("*/manifest.json"))

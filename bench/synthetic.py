@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpitools.periods import Period, labels
+from kpitools.core.periods import Period, labels
 
 
 def national_set(n_authorities: int = 153, n_indicators: int = 60, n_quarters: int = 40, seed: int = 2026):
-    """``(values, indicators, targets, authorities, periods)`` ready for :func:`kpitools.scoring.score`."""
+    """``(values, indicators, targets, authorities, periods)`` ready for :func:`kpitools.score.scoring.score`."""
     rng = np.random.default_rng(seed)
     ids = [f"K{i:03d}" for i in range(n_indicators)]
     frequency = np.where(np.arange(n_indicators) % 6 == 4, "biannual",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .errors import ConfigError, KpiError
+from kpitools.core.errors import ConfigError, KpiError
 
 
 def _split(text: str | None) -> list[str]:
@@ -50,8 +50,8 @@ def main() -> None:
 def score_command(authority: str, period: str, data_dir: Path | None, comparators: str, indicators: str,
                   out: Path) -> None:
     """Score one authority for one period and write the scorecard."""
-    from .loaders import load_dataset
-    from .pack import build_tables, write_scorecard
+    from kpitools.ingest.loaders import load_dataset
+    from kpitools.pack.build import build_tables, write_scorecard
 
     if out.suffix.lower() not in (".csv", ".json"):
         raise ConfigError(f"--out {out}: the file name must end in .csv or .json")
@@ -77,7 +77,7 @@ def score_command(authority: str, period: str, data_dir: Path | None, comparator
 def report_command(authority: str | None, period: str, data_dir: Path | None, comparators: str, indicators: str,
                    out: Path | None, publish: bool | None, pdf: bool) -> None:
     """Execute the report notebooks and write the HTML pack to outputs/<authority>/<period>/."""
-    from .runner import run_pack
+    from kpitools.run.runner import run_pack
 
     result = run_pack(authority=authority, period=period, data_dir=data_dir, comparators=_split(comparators),
                       indicators=_split(indicators), outputs=out, publish=publish, pdf=pdf)
@@ -100,7 +100,7 @@ def run_command(schedule_file: Path, workers: int | None, force: bool, progress:
     Exit code 0 when every pack was built or skipped, 3 when any failed (the others are still
     published), 2 for a bad schedule or bad input, 130 when stopped.
     """
-    from .schedule import load_schedule, run_schedule
+    from kpitools.run.schedule import load_schedule, run_schedule
 
     schedule = load_schedule(schedule_file)
     try:

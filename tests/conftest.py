@@ -4,11 +4,45 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# --------------------------------------------------------------------------------------------
+# Tests write only to temporary folders: the project's data/processed and outputs are left alone
+# (subprocesses and notebook kernels inherit these), and a run that writes there anyway fails.
+# --------------------------------------------------------------------------------------------
+
+_SCRATCH = Path(tempfile.mkdtemp(prefix="kpitools-tests-"))
+os.environ["KPITOOLS_PROCESSED"] = str(_SCRATCH / "processed")
+os.environ["KPITOOLS_OUTPUTS"] = str(_SCRATCH / "outputs")
+_PROJECT_OUTPUTS = (ROOT / "data" / "processed", ROOT / "outputs")
+
+
+def _listing() -> dict[str, float]:
+    return {str(p.relative_to(ROOT)): p.stat().st_mtime for folder in _PROJECT_OUTPUTS for p in folder.rglob("*")
+            if p.is_file()}
+
+
+def pytest_configure(config):
+    config._kpitools_listing = _listing()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SCRATCH, ignore_errors=True)
+    before = getattr(session.config, "_kpitools_listing", None)
+    if before is None or hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller checks once for all
+    written = sorted(p for p, mtime in _listing().items() if before.get(p) != mtime)
+    if written:
+        session.config.get_terminal_writer().line(
+            f"tests wrote to the project's own folders (use tmp_path): {', '.join(written[:10])}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 # --------------------------------------------------------------------------------------------
 # Small PackTables-shaped frames (columns as in docs/DESIGN.md), hand-made for the report tests
@@ -138,7 +172,7 @@ def sample_summary() -> pd.DataFrame:
 
 
 def sample_tables() -> SimpleNamespace:
-    """A stand-in for ``kpitools.pack.PackTables`` with the same attributes."""
+    """A stand-in for ``kpitools.pack.build.PackTables`` with the same attributes."""
     return SimpleNamespace(meta=sample_meta(), scorecard=sample_scorecard(), summary=sample_summary(),
                            history=sample_history(), benchmarks=sample_benchmarks(), comparison=sample_comparison())
 

@@ -76,8 +76,8 @@ def test_failed_notebook_keeps_the_previous_pack(seed_pack, tmp_path):
     code[2]["source"] = ["raise RuntimeError('deliberate failure for the test')\n"]
     (notebooks / "committee_scorecard.ipynb").write_text(json.dumps(nb))
     script = (
-        "import sys; from pathlib import Path; from kpitools.runner import run_pack; "
-        "from kpitools.errors import KpiError\n"
+        "import sys; from pathlib import Path; from kpitools.run.runner import run_pack; "
+        "from kpitools.core.errors import KpiError\n"
         "try:\n"
         f"    run_pack('Havering', '2017-18 Q1', data_dir={str(SEED)!r}, outputs={str(seed_pack.parent.parent)!r}, "
         f"notebooks_dir=Path({str(notebooks)!r}))\n"

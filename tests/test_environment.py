@@ -15,7 +15,9 @@ def _name(spec: str) -> str:
 
 def test_environment_yml_and_pyproject_list_the_same_packages():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pip_names = {_name(s) for s in project["dependencies"]} | {_name(s) for s in project["optional-dependencies"]["test"]}
+    extras = project["optional-dependencies"]
+    assert set(extras) == {"test", "dev"}
+    pip_names = {_name(s) for s in project["dependencies"]} | {_name(s) for group in extras.values() for s in group}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda_names = {_name(s) for s in env["dependencies"] if isinstance(s, str)} - {"python", "pip"}
     assert pip_names == conda_names

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from kpitools.loaders import load_dataset
-from kpitools.pack import build_tables
+from kpitools.ingest.loaders import load_dataset
+from kpitools.pack.build import build_tables
 
 SEED = Path(__file__).parent / "data" / "seed000"
 

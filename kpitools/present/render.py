@@ -1,0 +1,660 @@
+"""Accessible HTML fragments for the report notebooks.
+
+Each function returns an :class:`IPython.display.HTML` object (its markup is ``.data``) that a
+notebook shows with ``display(...)``; nbconvert copies it into the exported page as it is.
+
+Rules every fragment follows
+----------------------------
+- Every piece of text that comes from data (titles, names, commentary, file names) is escaped with
+  :func:`html.escape`: a ``<script>`` in commentary appears as text, never as markup.
+- RAG ratings are words inside coloured badges; directions of travel are an arrow and a word.
+- Charts are static SVG rendered in this process by vl-convert (no JavaScript in the page, works
+  offline and prints), with a text alternative, a caption and their data as a table.
+- Tables have a ``<caption>``, ``<th scope="col">`` headings and ``<th scope="row">`` row labels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from kpitools.core.vocabulary import BAND_RULE, RAG_SCHEME_RULES, STATUS_MEANINGS, STATUS_WORDS
+from kpitools.present import charts as _charts
+from kpitools.present.charts import format_value
+# The blocks that need only the metadata live in .page, which a notebook kernel imports without
+# pandas; they are part of this module's API too.
+from kpitools.present.page import (  # noqa: F401
+    TITLE_METADATA_KEY, Fragment, _heading_html, _paragraphs, _period_text, _text, _uid, banner, contents, esc,
+    format_timestamp, heading, is_missing, page_title, paragraph, provenance_block, slug, table_wrap, title_block,
+)
+
+__all__ = [
+    "Fragment",
+    "esc",
+    "heading",
+    "paragraph",
+    "title_block",
+    "banner",
+    "contents",
+    "chart_svg",
+    "svg_figure",
+    "data_table",
+    "table_wrap",
+    "rag_badge",
+    "dot_text",
+    "scorecard_table",
+    "summary_block",
+    "highlights_block",
+    "improvements_block",
+    "trend_section",
+    "comparison_section",
+    "notes_block",
+    "provenance_block",
+]
+
+
+
+# --------------------------------------------------------------------------------------------
+# Charts as accessible SVG figures
+# --------------------------------------------------------------------------------------------
+
+def _vl_version(spec: Mapping[str, Any]) -> str | None:
+    """The Vega-Lite version (``"6.4"``) the spec declares in ``$schema``, if vl-convert has it.
+
+    Read from the spec rather than from Altair, so that rendering never imports Altair.
+    """
+    import vl_convert as vlc
+
+    m = re.search(r"/vega-lite/v(\d+)\.(\d+)", str(spec.get("$schema", "")))
+    if not m:
+        return None
+    want = f"{m.group(1)}.{m.group(2)}"
+    return want if want in vlc.get_vegalite_versions() else None
+
+
+_ID_RE = re.compile(r'\bid="([^"]+)"')
+
+
+def _unique_ids(svg: str, prefix: str) -> str:
+    """Prefix the SVG's internal ids (clip paths, gradients) so several charts share a page."""
+    ids = set(_ID_RE.findall(svg))
+    if not ids:
+        return svg
+    for old in sorted(ids, key=len, reverse=True):
+        new = f"{prefix}-{old}"
+        svg = svg.replace(f'id="{old}"', f'id="{new}"')
+        svg = svg.replace(f"url(#{old})", f"url(#{new})")
+        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
+    return svg
+
+
+def chart_svg(chart: Any, scale: float = 1.0) -> str:
+    """Render a Vega-Lite dict (such as :func:`kpitools.present.charts.trend_spec` gives) or an Altair
+    chart to SVG text in this process with vl-convert.
+
+    No browser and no network are used; the result contains no script.
+    """
+    import vl_convert as vlc
+
+    # The chart builders are validated by the tests; skipping validation here saves ~0.1 s a chart.
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+    version = _vl_version(spec)
+    # A chart drawn twice in a pack (an authority with no local figures has the same published
+    # trend on both pages) is drawn once: vl-convert takes ~60 ms a chart, hashing the spec ~0.1 ms.
+    key = hashlib.sha256(json.dumps([spec, version], sort_keys=True, default=str).encode("utf-8")).hexdigest()
+    if key in _SVG_DRAWN:
+        return _SVG_DRAWN[key]
+    kwargs = {"vl_version": version} if version else {}
+    svg = vlc.vegalite_to_svg(spec, **kwargs)
+    svg = re.sub(r"^\s*<\?xml[^>]*>\s*", "", svg)
+    if "<script" in svg.lower():  # never expected from vl-convert; refuse rather than publish it
+        raise ValueError("the rendered chart contains a script element")
+    if len(_SVG_DRAWN) >= 64:
+        _SVG_DRAWN.clear()
+    _SVG_DRAWN[key] = svg
+    return svg
+
+
+_SVG_DRAWN: dict[str, str] = {}  # spec hash -> SVG, the last few charts drawn in this process
+
+
+def _accessible_svg(svg: str, alt_text: str, title: str) -> str:
+    uid = _uid("chart")
+    svg = _unique_ids(svg, uid)
+    m = re.match(r"\s*<svg\b([^>]*)>", svg)
+    if not m:
+        raise ValueError("vl-convert did not return an SVG document")
+    attrs = m.group(1)
+    # Drop Vega's own ARIA attributes (role, aria-*) and any focusable/style; keep size and namespaces.
+    attrs = re.sub(r'\s(?:role|aria-[a-z]+|focusable|style|tabindex)="[^"]*"', "", attrs)
+    # One class attribute: a second one would be dropped by the HTML parser (Vega's class="marks"
+    # won in the index page, so the chart did not scale to narrow screens).
+    classes = " ".join(re.findall(r'\sclass="([^"]*)"', attrs) + ["kpi-chart"])
+    attrs = re.sub(r'\sclass="[^"]*"', "", attrs)
+    width = re.search(r'\bwidth="([\d.]+)', attrs)
+    style = f' style="max-width:{width.group(1)}px"' if width else ""
+    # The accessible name is the text alternative itself (aria-label, repeated in <title> for
+    # tools that read SVG titles); <desc> holds the caption. The figure is labelled by its caption.
+    opening = (f'<svg{attrs} role="img" aria-label="{esc(alt_text)}" focusable="false" class="{esc(classes)}"{style}>'
+               f'<title id="{uid}-title">{esc(alt_text)}</title><desc id="{uid}-desc">{esc(title)}</desc>')
+    # Inside role="img" everything is presentational: Vega's mark containers keep
+    # role="graphics-symbol" / aria-roledescription even with aria off, which axe-core reports as
+    # images without a text alternative (svg-img-alt). The text alternative is the whole chart's.
+    return opening + _INNER_TAG.sub(lambda t: _INNER_ARIA.sub("", t.group(0)), svg[m.end():])
+
+
+_INNER_TAG = re.compile(r"<[A-Za-z][^<>]*>")  # start tags only: chart text is left alone
+_INNER_ARIA = re.compile(r'\s(?:role|aria-[a-z]+)="[^"]*"')
+
+
+def _tables_html(data: pd.DataFrame | Sequence[tuple[str, pd.DataFrame]] | None, caption: str) -> str:
+    if data is None:
+        return ""
+    if isinstance(data, pd.DataFrame):
+        return table_wrap(_data_table_html(data, caption), caption)
+    return "".join(table_wrap(_data_table_html(df, cap), cap) for cap, df in data)
+
+
+def svg_figure(
+    chart: Any,
+    alt_text: str,
+    caption: str,
+    data_table_df: pd.DataFrame | Sequence[tuple[str, pd.DataFrame]] | None = None,
+    *,
+    table_caption: str | None = None,
+    summary_text: str = "Show the figures in this chart as a table",
+) -> Fragment:
+    """A chart as an accessible static figure.
+
+    Parameters
+    ----------
+    chart
+        An Altair chart (or a Vega-Lite dict), rendered to SVG here with vl-convert.
+    alt_text
+        The text alternative: what the chart shows and its key figures. Becomes the SVG's
+        ``aria-label`` and ``<title>``.
+    caption
+        The visible ``<figcaption>`` (also the SVG's ``<desc>``); the figure is labelled by it.
+    data_table_df
+        The chart's figures as display text: one DataFrame (its first column labels the rows), or
+        a list of ``(caption, DataFrame)`` for several tables. Shown in a ``<details>`` element.
+    table_caption
+        Caption of the single table; defaults to ``caption``.
+    summary_text
+        The text of the ``<summary>`` that opens the table.
+
+    Returns
+    -------
+    Fragment
+        ``<figure role="group">`` holding ``<svg role="img">``, ``<figcaption>`` and the
+        ``<details>`` table.
+    """
+    if not _text(alt_text):
+        raise ValueError("a chart needs a text alternative (alt_text)")
+    svg = _accessible_svg(chart_svg(chart), alt_text, caption)
+    cap_id = _uid("figcap")
+    tables = _tables_html(data_table_df, table_caption or caption)
+    details = (f'<details class="kpi-data"><summary>{esc(summary_text)}</summary>{tables}</details>'
+               if tables else "")
+    return Fragment(
+        f'<figure class="kpi-figure" role="group" aria-labelledby="{cap_id}">'
+        f'<div class="kpi-chart-wrap">{svg}</div>'
+        f'<figcaption id="{cap_id}">{esc(caption)}</figcaption>{details}</figure>'
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+
+_NUMERIC_CELL = re.compile(r"^[\u2212\-]?[\d,]+(?:\.\d+)?%?$|^[\u2013\-]$")
+
+
+def _numeric_columns(df: pd.DataFrame) -> set[str]:
+    out = set()
+    for col in df.columns:
+        values = [str(v).strip() for v in df[col] if not is_missing(v) and str(v).strip()]
+        if values and all(_NUMERIC_CELL.match(v) for v in values) and any(ch.isdigit() for v in values for ch in v):
+            out.add(col)
+    return out
+
+
+def _data_table_html(df: pd.DataFrame, caption: str, *, row_header: bool = True, cls: str = "kpi-table") -> str:
+    numeric = _numeric_columns(df)
+    cols = list(df.columns)
+    num_attr = ' class="num"'
+    head = "".join(f'<th scope="col"{num_attr if c in numeric else ""}>{esc(c)}</th>' for c in cols)
+    body = []
+    for row in df.itertuples(index=False, name=None):  # display text: no dtype to keep per row
+        cells = []
+        for i, c in enumerate(cols):
+            klass = ' class="num"' if c in numeric else ""
+            value = esc(row[i], missing="–")
+            if i == 0 and row_header:
+                cells.append(f'<th scope="row"{klass}>{value}</th>')
+            else:
+                cells.append(f"<td{klass}>{value}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="{cls}"><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def data_table(df: pd.DataFrame, caption: str, *, row_header: bool = True) -> Fragment:
+    """A DataFrame of display text as an accessible table (caption, column and row headers)."""
+    return Fragment(table_wrap(_data_table_html(df, caption, row_header=row_header), caption))
+
+
+def rag_badge(rag: Any, status: Any = None, reason: Any = None) -> str:
+    """The rating as a word in a coloured badge, or the unrated status as a word in a grey one.
+
+    ``rag_badge("Red")`` gives ``<span class="kpi-rag kpi-rag--red">Red</span>``.
+    """
+    r = _text(rag).capitalize()
+    if r in ("Red", "Amber", "Green"):
+        return f'<span class="kpi-rag kpi-rag--{r.lower()}">{r}</span>'
+    s = _text(status).lower()
+    word = STATUS_WORDS.get(s, _text(status).capitalize() or "Not rated")
+    klass = "kpi-status kpi-status--info" if s == "not a target measure" else "kpi-status"
+    out = f'<span class="{klass}">{esc(word)}</span>'
+    if _text(reason):
+        out += f'<span class="kpi-reason">{esc(reason)}</span>'
+    return out
+
+
+_DOT = {"better": ("\u2191", "better"), "worse": ("\u2193", "worse"), "same": ("\u2192", "same")}
+
+
+def dot_text(dot: Any) -> str:
+    """Direction of travel as an arrow and a word: ``↑ better``, ``↓ worse``, ``→ same``.
+
+    The arrow is hidden from screen readers (the word says it); a blank gives a dash that reads
+    "no comparison".
+    """
+    d = _text(dot).lower()
+    if d in _DOT:
+        arrow, word = _DOT[d]
+        return (f'<span class="kpi-dot kpi-dot--{word}"><span class="kpi-arrow" aria-hidden="true">{arrow}'
+                f"</span> {word}</span>")
+    return ('<span class="kpi-dot kpi-dot--none"><span aria-hidden="true">\u2013</span>'
+            '<span class="visually-hidden">no comparison</span></span>')
+
+
+def _num(row: Mapping[str, Any], col: str) -> str:
+    unit = _text(row.get("unit")).lower()
+    dec = row.get("decimals")
+    dec = 1 if is_missing(dec) else int(dec)
+    return esc(format_value(row.get(col), unit, dec))
+
+
+def _value_cell(row: Mapping[str, Any], text_col: str, num_col: str) -> str:
+    t = _text(row.get(text_col))
+    return esc(t) if t else _num(row, num_col)
+
+
+def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
+                    meta: Mapping[str, Any] | None = None) -> Fragment:
+    """The committee scorecard as an accessible table, with a key to its abbreviations.
+
+    Parameters
+    ----------
+    scorecard_df
+        ``PackTables.scorecard``.
+    caption
+        Table caption; by default "Scorecard for <period>" from the data.
+    meta
+        ``PackTables.meta``, used for the default caption.
+
+    Returns
+    -------
+    Fragment
+        One row per indicator: the indicator (with its polarity), value, target, rating (the RAG
+        word in a coloured badge, or the unrated status and its reason), direction of travel
+        against the previous period and the same period last year (arrow and word), London,
+        England, statistical neighbours' average, national rank and quartile.
+    """
+    meta = meta or {}
+    if caption is None:
+        period = _text(meta.get("period")) or (
+            _text(scorecard_df["period"].dropna().iloc[0]) if "period" in scorecard_df and scorecard_df["period"].notna().any() else "")
+        who = _text(meta.get("authority_name"))
+        caption = "Scorecard" + (f": {who}" if who else "") + (f", {period}" if period else "")
+    main_period = _text(meta.get("period"))
+    head = (
+        '<tr><th scope="col" rowspan="2">Indicator</th><th scope="col" rowspan="2" class="num">Value</th>'
+        '<th scope="col" rowspan="2" class="num">Target</th><th scope="col" rowspan="2">Rating</th>'
+        '<th scope="colgroup" colspan="2" class="kpi-group">Direction of travel '
+        '(<abbr title="Direction of travel">DoT</abbr>)</th>'
+        '<th scope="colgroup" colspan="5" class="kpi-group">Published benchmarks</th></tr>'
+        '<tr><th scope="col">On previous period</th><th scope="col">On same period last year</th>'
+        '<th scope="col" class="num">London</th><th scope="col" class="num">England</th>'
+        '<th scope="col" class="num"><abbr title="Statistical neighbours">SN</abbr> average</th>'
+        '<th scope="col" class="num">National rank</th><th scope="col">Year</th></tr>'
+    )
+    colgroups = ('<colgroup span="4"></colgroup><colgroup span="2"></colgroup>'
+                 '<colgroup span="5"></colgroup>')
+    rows = []
+    for _, r in scorecard_df.iterrows():
+        row = r.to_dict()
+        title = esc(row.get("title"), missing=_text(row.get("indicator_id")))
+        extra = ""
+        if _text(row.get("polarity_text")):
+            extra += f'<span class="kpi-sub">{esc(row.get("polarity_text"))}</span>'
+        if bool(row.get("small_number")) and not is_missing(row.get("small_number")):
+            extra += '<span class="kpi-sub kpi-flag">Small numbers: treat with caution</span>'
+        value = _value_cell(row, "value_text", "value")
+        p = _text(row.get("period"))
+        if p and main_period and p != main_period:
+            value += f'<span class="kpi-sub">{esc(p)}</span>'
+        target = _value_cell(row, "target_text", "target")
+        sn = _num(row, "sn_mean")
+        n = row.get("sn_count")
+        listed = row.get("sn_listed")
+        listed = 10 if is_missing(listed) else int(listed)
+        if not is_missing(row.get("sn_mean")) and not is_missing(n):
+            sn += f'<span class="kpi-sub">{int(n)} of {listed}</span>'
+        rank = "–"
+        if not is_missing(row.get("national_rank")):
+            rank = f"{int(row['national_rank'])}"
+            if not is_missing(row.get("national_count")):
+                rank += f" of {int(row['national_count'])}"
+            if _text(row.get("quartile")):
+                rank += f'<span class="kpi-sub">Quartile {esc(row.get("quartile"))}</span>'
+        elif _text(row.get("rank_note")):
+            rank = "Not ranked"
+        published = published_text(row)
+        if published:
+            # the figure that was ranked, so the rank can be checked against DfE's file
+            rank += f'<span class="kpi-sub">Published: {esc(published)}</span>'
+        year = esc(row.get("benchmark_year"), missing="–")
+        if not is_missing(row.get("benchmark_year")):
+            try:
+                year = esc(int(row["benchmark_year"]))
+            except (TypeError, ValueError):
+                pass
+        rows.append(
+            f'<tr><th scope="row">{title}{extra}</th><td class="num">{value}</td><td class="num">{target}</td>'
+            f"<td class=\"kpi-rating\">{rag_badge(row.get('rag'), row.get('status'), row.get('status_reason'))}</td>"
+            f"<td>{dot_text(row.get('dot_short'))}</td><td>{dot_text(row.get('dot_long'))}</td>"
+            f'<td class="num">{_num(row, "london")}</td><td class="num">{_num(row, "england")}</td>'
+            f'<td class="num">{sn}</td><td class="num">{rank}</td><td>{year}</td></tr>'
+        )
+    key = (
+        '<div class="kpi-key"><h3 class="kpi-key-title">Key to the scorecard</h3><dl>'
+        "<dt>Rating</dt><dd>Red, Amber or Green against the period's target (see the notes for the rules); "
+        "an indicator that cannot be rated shows why instead, never a colour.</dd>"
+        "<dt><abbr title=\"Direction of travel\">DoT</abbr>: direction of travel</dt><dd>Whether performance "
+        "got better or worse, taking account of whether a bigger or smaller value is better: "
+        "\u2191 better, \u2193 worse, \u2192 same (equal at the published precision), \u2013 no comparison.</dd>"
+        "<dt><abbr title=\"Statistical neighbours\">SN</abbr> average</dt><dd>The average of the authority's "
+        "statistical neighbours (DfE's model of the 10 most similar authorities) that have a published "
+        "figure; how many of the 10 is shown beneath it.</dd>"
+        "<dt>National rank and quartile</dt><dd>The authority's published figure (shown beneath it) ranked "
+        "among all local authorities with a figure, 1 being the best; quartile A is the best quarter, D the "
+        "worst. A within-a-band or context measure is ranked only where the framework says which way is "
+        "better.</dd>"
+        "<dt>Year</dt><dd>The benchmarks' year: the latest published year (ending 31 March of that year for "
+        "financial-year data) that ends on or before the end of the period.</dd></dl></div>"
+    )
+    table = (f'<table class="kpi-table kpi-scorecard"><caption>{esc(caption)}</caption>'
+             f"{colgroups}<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>")
+    return Fragment(table_wrap(table, caption) + benchmark_notes(scorecard_df) + key)
+
+
+def published_text(row: Mapping[str, Any]) -> str:
+    """The authority's published figure as DfE published it: ``16.3%``, or ``low``; ``""`` when none.
+
+    Examples
+    --------
+    >>> published_text({"published_value": 0.0, "published_symbol": "low", "unit": "percent", "decimals": 1})
+    'low'
+    >>> published_text({"published_value": 16.3, "published_symbol": "", "unit": "percent", "decimals": 1})
+    '16.3%'
+    """
+    if is_missing(row.get("published_value")):
+        return ""
+    return _charts.published_label(row.get("published_value"), row.get("published_symbol"),
+                                   _text(row.get("unit")).lower(),
+                                   1 if is_missing(row.get("decimals")) else int(row.get("decimals")))
+
+
+def benchmark_notes(scorecard_df: pd.DataFrame, *, level: int = 3) -> str:
+    """What a reader needs to know about the published figures: a joint return, an earlier code, a
+    symbol, small numbers, why there is no rank, and which neighbours have no figure."""
+    items = []
+    for _, r in scorecard_df.iterrows():
+        row = r.to_dict()
+        said = []
+        for col, lead in (("published_note", "Published figure"), ("rank_note", ""),
+                          ("sn_note", "Statistical neighbours without a figure")):
+            note = _text(row.get(col))
+            if note:
+                said.append(f"{lead}: {note}" if lead else note[:1].upper() + note[1:])
+        if said:
+            title = esc(row.get("title"), missing=_text(row.get("indicator_id")))
+            items.append(f"<li><strong>{title}</strong>: {esc('. '.join(said))}.</li>")
+    if not items:
+        return ""
+    return (f'<div class="kpi-key"><h{level} class="kpi-key-title">About the published figures</h{level}>'
+            f'<ul class="kpi-bench-notes">{"".join(items)}</ul></div>')
+
+
+# --------------------------------------------------------------------------------------------
+# Summary, highlights, improvements, trends, notes
+# --------------------------------------------------------------------------------------------
+
+def summary_block(summary_df: pd.DataFrame, sentence: Any, *, chart: bool = True) -> Fragment:
+    """The summary sentence, the counts and percentages table and (by default) the RAG chart."""
+    parts = [f'<p class="kpi-lead">{esc(sentence)}</p>'] if _text(sentence) else []
+    table = _charts.summary_table(summary_df)
+    caption = "Indicators by rating and by status"
+    parts.append(table_wrap(_data_table_html(table, caption), caption))
+    if chart and not summary_df.empty:
+        parts.append(svg_figure(
+            _charts.summary_spec(summary_df), _charts.describe_summary(summary_df),
+            "Number of indicators by rating", None).data)
+    return Fragment(f'<div class="kpi-summary">{"".join(parts)}</div>')
+
+
+def _lead(row: Mapping[str, Any]) -> str:
+    sentence = _text(row.get("sentence"))
+    value = _text(row.get("value_text"))
+    if sentence and sentence[0].islower():
+        sentence = (f"At {value}, this indicator {sentence}" if value else f"This indicator {sentence}")
+    return sentence
+
+
+def _indicator_rows(scorecard: pd.DataFrame, mask: pd.Series) -> Iterable[dict[str, Any]]:
+    for _, r in scorecard[mask].iterrows():
+        yield r.to_dict()
+
+
+def _str_col(df: pd.DataFrame, col: str) -> pd.Series:
+    if col not in df.columns:
+        return pd.Series([""] * len(df), index=df.index, dtype=object)
+    return df[col].map(_text)
+
+
+def highlights_block(scorecard: pd.DataFrame, *, level: int = 3) -> Fragment:
+    """Areas of strong performance: every Green indicator and any with highlight commentary."""
+    mask = (_str_col(scorecard, "rag").str.capitalize() == "Green") | (_str_col(scorecard, "highlight") != "")
+    items = []
+    for row in _indicator_rows(scorecard, mask):
+        body = f'<p>{rag_badge(row.get("rag"), row.get("status"))} {esc(_lead(row))}</p>'
+        if _text(row.get("highlight")):
+            body += ('<div class="kpi-commentary"><p class="kpi-label">Commentary</p>'
+                     + _paragraphs(row.get("highlight")) + "</div>")
+        items.append(f'<section class="kpi-item">{_heading_html(row.get("title"), level)}{body}</section>')
+    if not items:
+        return Fragment('<p class="kpi-none">No indicator is rated Green or has a highlight this period.</p>')
+    return Fragment("".join(items))
+
+
+def improvements_block(scorecard: pd.DataFrame, *, level: int = 3) -> Fragment:
+    """Every Red indicator with the improvement required and the corrective action."""
+    mask = _str_col(scorecard, "rag").str.capitalize() == "Red"
+    missing = '<p class="kpi-missing">No commentary has been supplied for this period.</p>'
+    items = []
+    for row in _indicator_rows(scorecard, mask):
+        body = f'<p>{rag_badge("Red")} {esc(_lead(row))}</p>'
+        body += (f'<div class="kpi-commentary"><p class="kpi-label">Improvement required</p>'
+                 f"{_paragraphs(row.get('improvement')) or missing}</div>")
+        body += (f'<div class="kpi-commentary kpi-action"><p class="kpi-label">Corrective action</p>'
+                 f"{_paragraphs(row.get('action')) or missing}</div>")
+        items.append(f'<section class="kpi-item">{_heading_html(row.get("title"), level)}{body}</section>')
+    if not items:
+        return Fragment('<p class="kpi-none">No indicator is rated Red this period.</p>')
+    return Fragment("".join(items))
+
+
+def trend_section(
+    indicator_row: Mapping[str, Any] | pd.Series,
+    history: pd.DataFrame,
+    benchmarks: pd.DataFrame,
+    *,
+    authority_name: str | None = None,
+    level: int = 3,
+) -> Fragment:
+    """A heading and the indicator's trend chart as an accessible figure."""
+    row = indicator_row.to_dict() if isinstance(indicator_row, pd.Series) else dict(indicator_row)
+    title = _text(row.get("title")) or _text(row.get("indicator_id"))
+    head = _heading_html(title, level, id=f"trend-{slug(row.get('indicator_id'))}")
+    if not _charts.has_trend_data(history, benchmarks, row):
+        status = STATUS_WORDS.get(_text(row.get("status")).lower(), "")
+        reason = _text(row.get("status_reason"))
+        why = " (" + "; ".join(x for x in (status, reason) if x) + ")" if (status or reason) else ""
+        return Fragment(head + f'<p class="kpi-none">There are no figures to chart for this indicator{esc(why)}.</p>')
+    chart = _charts.trend_spec(history, benchmarks, row, authority_name=authority_name)
+    alt_text = _charts.describe_trend(history, benchmarks, row, authority_name=authority_name)
+    tables = _charts.trend_tables(history, benchmarks, row, authority_name=authority_name)
+    caption = _trend_caption(row, history, benchmarks)
+    fig = svg_figure(chart, alt_text, caption, tables)
+    return Fragment(head + fig.data)
+
+
+def _trend_caption(row: Mapping[str, Any], history: pd.DataFrame, benchmarks: pd.DataFrame) -> str:
+    """``Title: quarterly figures against the target band, with published benchmarks (smaller is better)``."""
+    title = _text(row.get("title")) or _text(row.get("indicator_id"))
+    ind = str(row.get("indicator_id"))
+    h = history[history["indicator_id"].astype(str) == ind] if "indicator_id" in history.columns else history
+    b = benchmarks[benchmarks["indicator_id"].astype(str) == ind] if "indicator_id" in benchmarks.columns else benchmarks
+    has_target = any(c in h.columns and pd.to_numeric(h[c], errors="coerce").notna().any()
+                     for c in ("target", "lower", "upper"))
+    band = _text(row.get("polarity")).lower() == "band"
+    parts = [f"{title}: figures by period"]
+    if has_target:
+        parts.append(" against the target band" if band else " against the target")
+    if not b.empty:
+        parts.append(", with published benchmarks")
+    polarity = _text(row.get("polarity_text"))
+    if polarity:
+        parts.append(f" ({polarity.lower()})")
+    return "".join(parts)
+
+
+def comparison_section(
+    indicator_row: Mapping[str, Any] | pd.Series,
+    comparison: pd.DataFrame,
+    benchmarks: pd.DataFrame,
+    *,
+    authority_name: str | None = None,
+    level: int = 2,
+) -> Fragment:
+    """For the benchmark notebook: heading, ranked bars, the ranked table and the trend by year."""
+    row = indicator_row.to_dict() if isinstance(indicator_row, pd.Series) else dict(indicator_row)
+    title = _text(row.get("title")) or _text(row.get("indicator_id"))
+    sub = level + 1
+    parts = [_heading_html(title, level, id=f"ind-{slug(row.get('indicator_id'))}")]
+    if _text(row.get("polarity_text")):
+        parts.append(f'<p class="kpi-sub-lead">{esc(row.get("polarity_text"))}.</p>')
+    table = _charts.comparison_table(comparison, row)
+    year = ""
+    one = comparison[comparison["indicator_id"].astype(str) == str(row.get("indicator_id"))] \
+        if "indicator_id" in comparison.columns else comparison
+    b = benchmarks[benchmarks["indicator_id"].astype(str) == str(row.get("indicator_id"))] \
+        if "indicator_id" in benchmarks.columns else benchmarks
+    if "benchmark_year" in one.columns and one["benchmark_year"].notna().any():
+        by = one["benchmark_year"].dropna().iloc[0]
+        ends = b.loc[pd.to_numeric(b["benchmark_year"], errors="coerce") == by, "year_end"] \
+            if {"benchmark_year", "year_end"} <= set(b.columns) else pd.Series(dtype=object)
+        year = _charts.benchmark_year_label(by, ends.iloc[0] if len(ends) else None)
+    parts.append(_heading_html("Comparison" + (f", {year}" if year else ""), sub))
+    ranked = _charts.is_ranked(row)
+    if table.empty:
+        parts.append('<p class="kpi-none">No published figures to compare.</p>')
+    else:
+        if not ranked:
+            note = _text(row.get("rank_note")) or "not ranked: no published figure is better or worse than another"
+            parts.append(f'<p class="kpi-sub-lead">{esc(note[:1].upper() + note[1:])}.</p>')
+        band = _charts.band_text(row)
+        if band:
+            parts.append(f'<p class="kpi-sub-lead">In the chart, {esc(band)}.</p>')
+        parts.append(svg_figure(
+            _charts.comparison_spec(comparison, row),
+            _charts.describe_comparison(comparison, row, year_label=year or None),
+            f"{title}: authorities " + ("ranked, best first" if ranked else "listed by value")
+            + (f" ({year})" if year else ""), None).data)
+        caption = f"{title}: " + ("ranked comparison" if ranked else "comparison by value") + (f", {year}" if year else "")
+        parts.append(table_wrap(_data_table_html(table, caption, row_header=False), caption))
+    parts.append(_heading_html("Trend by year", sub))
+    if b.empty:
+        parts.append('<p class="kpi-none">No published series for this indicator.</p>')
+    else:
+        parts.append(svg_figure(
+            _charts.benchmark_trend_spec(b, row, authority_name=authority_name),
+            _describe_benchmark_trend(b, row, authority_name),
+            f"{title}: published figures by year",
+            _charts.trend_tables(pd.DataFrame(), b, row, authority_name=authority_name)).data)
+    return Fragment("".join(parts))
+
+
+def _describe_benchmark_trend(b: pd.DataFrame, row: Mapping[str, Any], authority_name: str | None) -> str:
+    empty = pd.DataFrame(columns=["indicator_id", "period", "period_end", "value"])
+    text = _charts.describe_trend(empty, b, row, authority_name=authority_name)
+    years = pd.to_numeric(b["benchmark_year"], errors="coerce").dropna()
+    if len(years):
+        text = text.replace("Line chart: published figures for",
+                            f"Line chart, {int(years.min())} to {int(years.max())}: published figures for", 1)
+    return text
+
+
+def notes_block(scorecard: pd.DataFrame, meta: Mapping[str, Any] | None = None, *, level: int = 3) -> Fragment:
+    """Definitions and sources of the indicators, what the ratings mean, and the data licence."""
+    meta = meta or {}
+    defs = []
+    for _, r in scorecard.iterrows():
+        row = r.to_dict()
+        details = []
+        if _text(row.get("definition")):
+            details.append(f"<dd>{esc(row.get('definition'))}</dd>")
+        facts = []
+        for label, col in (("Polarity", "polarity_text"), ("Frequency", "frequency"), ("Measure", "measure"),
+                           ("Source", "source")):
+            if _text(row.get(col)):
+                facts.append(f"{label}: {esc(row.get(col))}")
+        if facts:
+            details.append(f'<dd class="kpi-facts">{"; ".join(facts)}.</dd>')
+        ident = _text(row.get("indicator_id"))
+        defs.append(f"<dt>{esc(row.get('title'), missing=ident)}"
+                    + (f' <span class="kpi-id">({esc(ident)})</span>' if ident else "")
+                    + "</dt>" + "".join(details))
+    scheme = _text(meta.get("rag_scheme"))
+    scheme_text = RAG_SCHEME_RULES.get(scheme.lower(), "")
+    statuses = "".join(f"<dt>{esc(STATUS_WORDS[k])}</dt><dd>{esc(v)}</dd>" for k, v in STATUS_MEANINGS.items())
+    ratings = (f"<p>Rule set: {esc(scheme.replace('_', ' ')) or 'as configured for the authority'}."
+               + (f" {esc(scheme_text)}" if scheme_text else "") + "</p>")
+    if (_str_col(scorecard, "polarity").str.lower() == "band").any() and scheme.lower() != "band":
+        ratings += f"<p>Indicators with a target band use the band rule. {esc(BAND_RULE)}</p>"
+    return Fragment(
+        _heading_html("Indicator definitions and sources", level) + f'<dl class="kpi-defs">{"".join(defs)}</dl>'
+        + _heading_html("What the ratings and statuses mean", level) + ratings
+        + f'<dl class="kpi-defs">{statuses}</dl>'
+        + _heading_html("Licence", level)
+        + "<p>Contains public sector information licensed under the Open Government Licence v3.0: "
+          "Department for Education. Published benchmark figures are as released by the Department for "
+          "Education; DfE's symbols (c suppressed, x not available, z not applicable, u low reliability, "
+          "k rounds to zero) are shown as missing values, never as numbers.</p>"
+    )

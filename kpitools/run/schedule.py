@@ -1,0 +1,405 @@
+"""Scheduled runs: many packs at once, unattended, in parallel, skipping what has not changed.
+
+A schedule is a YAML file::
+
+    # schedules/london_latest.yaml
+    authorities: London           # all | a region (London, Outer London, North East...) | a list
+    periods: [latest]             # quarters such as "2025-26 Q2", or latest
+    comparators: []               # authorities every pack also compares with
+    notebooks: [committee_scorecard, benchmark_comparison]   # or paths to your own .ipynb
+    indicators: []                # indicator ids; empty means the whole framework
+    publish: null                 # true: withhold counts of 1-5 (default: publication.publish in settings)
+    pdf: false                    # true: also print each pack to one A4 PDF (headless Chromium)
+    data_dir: null                # default: the project's data/raw (relative paths: to this file)
+    outputs: null                 # default: the project's outputs/
+
+:func:`run_schedule` plans every (authority, period) pack, skips each whose published manifest
+already carries its fingerprint (see :mod:`kpitools.run.runner`) unless forced, then builds the rest on a
+process pool. Each worker loads the dataset and the national ranks once. One failing pack never
+stops the others; the outcome of each is a line in the run log and the summary counts them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from kpitools.core.authorities import Authority, select
+from kpitools.core.config import REPORT_NOTEBOOKS, Paths
+from kpitools.core.errors import ConfigError, KpiError, UnknownAuthorityError
+from kpitools.run.runner import (BuildOutcome, PackRequest, current_pack, environment_digest, make_request, notebook_path,
+                     request_fingerprint)
+
+
+def _as_list(value: Any) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return value
+
+
+class ScheduleFile(BaseModel):
+    """What a schedule file may say (unknown keys are refused: a misspelt key must not be ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    authorities: str | list[str] = Field(description="all, a region such as London, or a list of authorities")
+    periods: list[str] = Field(default_factory=lambda: ["latest"])
+    comparators: list[str] = Field(default_factory=list)
+    notebooks: list[str] = Field(default_factory=lambda: list(REPORT_NOTEBOOKS))
+    indicators: list[str] = Field(default_factory=list)
+    publish: bool | None = None
+    pdf: bool = False
+    data_dir: str | None = None
+    outputs: str | None = None
+
+    @field_validator("periods", "comparators", "notebooks", "indicators", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return _as_list(value)
+
+    @field_validator("periods")
+    @classmethod
+    def _periods(cls, value: list[str]) -> list[str]:
+        from kpitools.core.periods import Period
+
+        if not value:
+            raise ValueError("name at least one period, e.g. latest or 2025-26 Q2")
+        for p in value:
+            if str(p).strip().lower() != "latest":
+                try:
+                    parsed = Period.parse(str(p))
+                except Exception:
+                    parsed = None
+                if parsed is None or parsed.kind != "quarter":
+                    raise ValueError(f"{p!r} is not a quarter: write it like 2025-26 Q2, or latest")
+        return [str(p).strip() for p in value]
+
+    @field_validator("notebooks")
+    @classmethod
+    def _notebooks(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one notebook")
+        return [str(n).strip() for n in value]
+
+
+@dataclass
+class Schedule:
+    """A schedule file read and resolved: the packs it asks for and where they go."""
+
+    source: Path
+    requests: list[PackRequest]
+    paths: Paths
+    notebooks_dir: Path | None = None
+
+
+def load_schedule(path: str | Path, notebooks_dir: Path | None = None) -> Schedule:
+    """Read and check a schedule file; every problem is reported at once.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not YAML, or a key, authority, region, period or notebook is wrong.
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise ConfigError(f"schedule {path}: cannot be read ({exc.strerror or exc})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"schedule {path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"schedule {path}: expected 'key: value' lines such as 'authorities: London'")
+    try:
+        spec = ScheduleFile.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = ".".join(str(x) for x in err["loc"]) or "(file)"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = f"unknown key; the keys are {', '.join(ScheduleFile.model_fields)}"
+            lines.append(f"{where}: {msg}")
+        raise ConfigError(f"schedule {path}:\n  - " + "\n  - ".join(lines)) from None
+
+    base = path.resolve().parent
+    data_dir = (base / spec.data_dir).resolve() if spec.data_dir else None
+    outputs = (base / spec.outputs).resolve() if spec.outputs else None
+    paths = Paths.from_data_dir(data_dir, outputs)
+    problems = []
+    try:
+        authorities = select(spec.authorities)
+    except UnknownAuthorityError as exc:
+        problems.append(f"authorities: {exc}")
+        authorities = []
+    comparators: list[Authority] = []
+    for c in spec.comparators:
+        try:
+            comparators.append(make_request(c).authority)
+        except UnknownAuthorityError as exc:
+            problems.append(f"comparators: {exc}")
+    nb_dir = notebooks_dir or paths.notebooks
+    notebooks = []
+    for n in spec.notebooks:
+        nb_path = notebook_path(n, nb_dir)
+        if not nb_path.is_absolute():
+            nb_path = (base / nb_path).resolve()
+        if not nb_path.is_file():
+            problems.append(f"notebooks: {n} is not a notebook in {nb_dir}" if nb_path.parent == nb_dir
+                            else f"notebooks: {nb_path} does not exist")
+        notebooks.append(n if nb_path.parent == nb_dir and not n.endswith(".ipynb") else str(nb_path))
+    if not authorities and not problems:
+        problems.append(f"authorities: {spec.authorities!r} names no authority")
+    if problems:
+        raise ConfigError(f"schedule {path}:\n  - " + "\n  - ".join(problems))
+    from kpitools.core.config import load_settings
+
+    publish = spec.publish if spec.publish is not None else load_settings(paths.settings_file).publish
+    requests = [make_request(la, p, comparators, spec.indicators, notebooks, publish, spec.pdf)
+                for la in authorities for p in spec.periods]
+    return Schedule(source=path, requests=requests, paths=paths, notebooks_dir=notebooks_dir)
+
+
+# --------------------------------------------------------------------------------------------
+# Workers
+# --------------------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(ds: Any, ranks: Any, paths: Paths, notebooks_dir: Path | None) -> None:
+    # A stopped run terminates its workers with SIGTERM: leave through Python so that
+    # build_pack's clean-up runs and each notebook's kernel is shut down.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER.update(ds=ds, ranks=ranks, paths=paths, notebooks_dir=notebooks_dir)
+
+
+def _worker_build(request: PackRequest, fingerprint: str, force: bool) -> BuildOutcome:
+    from kpitools.run.runner import build_one
+
+    start = time.perf_counter()
+    try:
+        return build_one(request, _WORKER["ds"], _WORKER["paths"], ranks=_WORKER["ranks"], fingerprint=fingerprint,
+                         notebooks_dir=_WORKER["notebooks_dir"], force=force)
+    except KpiError as exc:
+        return BuildOutcome(request, "failed", time.perf_counter() - start, message=str(exc))
+    except Exception as exc:  # a bug in one pack must not stop the others: say what it was
+        return BuildOutcome(request, "failed", time.perf_counter() - start,
+                            message=f"internal error ({type(exc).__name__}: {exc})")
+
+
+# --------------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class RunSummary:
+    """The outcome of a scheduled run."""
+
+    outcomes: list[BuildOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+    log: Path | None = None
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("failed") == 0
+
+    def text(self) -> str:
+        total = len(self.outcomes)
+        return (f"{total} pack{'s' if total != 1 else ''}: {self.count('done')} done, {self.count('skipped')} skipped, "
+                f"{self.count('failed')} failed in {_duration(self.seconds)}")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    m, s = divmod(round(seconds), 60)
+    return f"{m} min {s:02d} s"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _log_line(o: BuildOutcome) -> str:
+    period = o.period or o.request.period
+    where = f"  {o.path}" if o.path else ""
+    message = ("  " + o.message.replace("\n", " | ")) if o.message else ""
+    stages = ("  (" + ", ".join(f"{k} {v:.1f} s" for k, v in o.stages.items()) + ")") if o.stages else ""
+    return f"{_now()}  {o.status:<7}  {o.request.authority.name} ({o.request.authority.code})  {period}  " \
+           f"{o.seconds:.1f} s{stages}{where}{message}"
+
+
+class _Stop(Exception):
+    """The run was asked to stop (SIGTERM or Ctrl-C)."""
+
+
+def default_workers() -> int:
+    """The cores this process may use (a container or ``taskset`` may allow fewer than the machine has)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_schedule(schedule: Schedule, *, workers: int | None = None, force: bool = False, progress: bool | None = None,
+                 log: Path | None = None) -> RunSummary:
+    """Build every pack a schedule asks for; skip unchanged ones unless ``force``.
+
+    Parameters
+    ----------
+    schedule
+        From :func:`load_schedule`.
+    workers
+        Processes building packs at once; default the number of cores.
+    force
+        Rebuild packs even when their published manifest says they are current.
+    progress
+        Show a progress bar (default: only when writing to a terminal).
+    log
+        The run log; default ``outputs/logs/run-<UTC time>.log``. One line per pack.
+
+    Returns
+    -------
+    RunSummary
+        One outcome per pack (``done``, ``skipped``, ``failed``) and the time taken.
+
+    Raises
+    ------
+    InputError
+        The data cannot be loaded: no pack is built and nothing is written.
+    """
+    start = time.perf_counter()
+    paths = schedule.paths
+    log = log or paths.outputs / "logs" / f"run-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    summary = RunSummary(log=log)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _Stop()
+
+    # A scheduler stops a run with SIGTERM: stop the workers cleanly and say so (exit 130 in the CLI).
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return _run(schedule, paths, log, summary, start, workers, force, progress)
+    except (_Stop, KeyboardInterrupt):
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{_now()}  stopped  the run was stopped; finished packs are published, unfinished ones were "
+                     "not (their previous packs are unchanged)\n")
+        raise KeyboardInterrupt from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(schedule: Schedule, paths: Paths, log: Path, summary: RunSummary, start: float, workers: int | None,
+         force: bool, progress: bool | None) -> RunSummary:
+    digest = environment_digest(paths, schedule.notebooks_dir)
+    todo: list[tuple[PackRequest, str]] = []
+    with open(log, "a", encoding="utf-8") as fh:
+        fh.write(f"{_now()}  start    schedule {schedule.source}  {len(schedule.requests)} packs  "
+                 f"data {paths.raw}  outputs {paths.outputs}{'  (forced)' if force else ''}\n")
+        for req in schedule.requests:
+            fp = request_fingerprint(req, digest)
+            hit = None if force else current_pack(paths.outputs, req.authority, fp)
+            if hit:
+                o = BuildOutcome(req, "skipped", 0.0, hit[0], hit[1].get("period"),
+                                 f"unchanged since {hit[1].get('finished_at', 'its last run')}")
+                summary.outcomes.append(o)
+                fh.write(_log_line(o) + "\n")
+            else:
+                todo.append((req, fp))
+        fh.flush()
+        if todo:
+            try:
+                _build(todo, schedule, paths, workers or default_workers(), force, progress, fh, summary)
+            except KpiError as exc:  # bad input: no pack is built; the log says why for the scheduler
+                fh.write(f"{_now()}  error    no pack was built: " + str(exc).replace("\n", " | ") + "\n")
+                raise
+        summary.seconds = time.perf_counter() - start
+        fh.write(f"{_now()}  end      {summary.text()}\n")
+    return summary
+
+
+def _build(todo: list[tuple[PackRequest, str]], schedule: Schedule, paths: Paths, workers: int, force: bool,
+           progress: bool | None, fh: Any, summary: RunSummary) -> None:
+    from tqdm import tqdm
+
+    from kpitools.ingest.loaders import load_dataset
+    from kpitools.pack.build import framework_ranks
+
+    own_data = paths.raw == Paths.from_data_dir().raw
+    ds = load_dataset(paths.raw, write_processed=own_data)  # InputError: nothing built, nothing written
+    ranks = framework_ranks(ds)
+    workers = max(1, min(workers, len(todo)))
+    bar = tqdm(total=len(todo), unit="pack", desc="packs", disable=(not progress) if progress is not None else None,
+               file=sys.stderr)
+
+    def record(o: BuildOutcome) -> None:
+        summary.outcomes.append(o)
+        fh.write(_log_line(o) + "\n")
+        fh.flush()
+        if o.status == "failed":
+            bar.write(f"FAILED {o.request.label}: {o.message}", file=sys.stderr)
+        bar.update(1)
+
+    queue = list(todo)
+    retried: set[str] = set()
+    try:
+        while queue:
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                                       initargs=(ds, ranks, paths, schedule.notebooks_dir))
+            futures: dict[Future, tuple[PackRequest, str]] = {
+                pool.submit(_worker_build, req, fp, force): (req, fp) for req, fp in queue}
+            queue = []
+            try:
+                pending = set(futures)
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        req, fp = futures[f]
+                        try:
+                            record(f.result())
+                        except BrokenProcessPool:
+                            # A worker died (killed, out of memory): every unfinished pack of that pool
+                            # is tried once more in a new pool; a pack that breaks two pools fails.
+                            if fp in retried:
+                                record(BuildOutcome(req, "failed", message="the worker process building it died"))
+                            else:
+                                retried.add(fp)
+                                queue.append((req, fp))
+            except (_Stop, KeyboardInterrupt):
+                _terminate(pool)
+                raise
+            pool.shutdown(wait=True)
+    finally:
+        bar.close()
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now: each leaves through its SIGTERM handler, so builds clean up after themselves."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    deadline = time.monotonic() + 20
+    for p in processes:
+        p.join(max(0.0, deadline - time.monotonic()))
+        if p.is_alive():
+            p.kill()
