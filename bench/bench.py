@@ -57,6 +57,7 @@ def _authorities(n: int) -> list[str]:
 # 1-3: the naive loop, kpitools run, and the re-run
 # --------------------------------------------------------------------------------------------
 
+
 def naive_loop(authorities: list[str], notebooks: list[str], work: Path) -> float:
     """For each notebook and authority: the papermill CLI, then the jupyter nbconvert CLI, one after
     another. The notebooks score for themselves (no scored tables given), as a notebook run by hand does."""
@@ -65,15 +66,34 @@ def naive_loop(authorities: list[str], notebooks: list[str], work: Path) -> floa
     for la in authorities:
         for nb in notebooks:
             executed = work / f"{la.replace(' ', '_')}_{nb}.ipynb"
-            total += _run([papermill, str(ROOT / "notebooks" / f"{nb}.ipynb"), str(executed), "-k", KERNEL,
-                           "-p", "authority", la, "-p", "period", "latest", "--cwd", str(ROOT / "notebooks")])
+            total += _run(
+                [
+                    papermill,
+                    str(ROOT / "notebooks" / f"{nb}.ipynb"),
+                    str(executed),
+                    "-k",
+                    KERNEL,
+                    "-p",
+                    "authority",
+                    la,
+                    "-p",
+                    "period",
+                    "latest",
+                    "--cwd",
+                    str(ROOT / "notebooks"),
+                ]
+            )
             total += _run([jupyter, "nbconvert", "--to", "html", "--no-input", str(executed)])
     return total
 
 
 def write_schedule(authorities: list[str], notebooks: list[str], outputs: Path, path: Path) -> Path:
-    path.write_text(json.dumps({"authorities": authorities, "periods": ["latest"], "notebooks": notebooks,
-                                "outputs": str(outputs)}), encoding="utf-8")  # JSON is YAML
+    path.write_text(
+        json.dumps(
+            {"authorities": authorities, "periods": ["latest"], "notebooks": notebooks, "outputs": str(outputs)}
+        ),
+        encoding="utf-8",
+    )  # JSON is YAML
     return path
 
 
@@ -88,20 +108,21 @@ def kpitools_run(schedule: Path, force: bool, workers: int | None) -> float:
 # 4: one report notebook against the bare-kernel floor, in the same harness
 # --------------------------------------------------------------------------------------------
 
+
 def _trivial_notebook(path: Path) -> Path:
     import nbformat
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python (kpitools)", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("x")]
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("x")]
     nbformat.write(nb, str(path))
     return path
 
 
-def harness_medians(tables_dir: Path, authority: str, period: str, notebook: str, repeats: int,
-                    work: Path) -> tuple[float, float]:
+def harness_medians(
+    tables_dir: Path, authority: str, period: str, notebook: str, repeats: int, work: Path
+) -> tuple[float, float]:
     """Median seconds of (report notebook, trivial notebook), each executed with papermill's API and
     exported in-process: the harness ``kpitools run`` uses for every notebook."""
     from kpitools.publish.export import export_html
@@ -165,6 +186,7 @@ def national_scoring(n_la: int, n_ind: int, n_q: int, repeats: int) -> dict:
 
 # --------------------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--authorities", type=int, default=4, help="Havering and the first N-1 other London boroughs")
@@ -182,8 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     n_la, n_ind, n_q = (int(x) for x in args.scale.lower().split("x"))
     work = Path(tempfile.mkdtemp(prefix="kpitools-bench-"))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"kpitools benchmark: {len(authorities)} authorities x {len(notebooks)} notebooks "
-          f"({', '.join(notebooks)}), {cores} cores, Python {sys.version.split()[0]}", flush=True)
+    print(
+        f"kpitools benchmark: {len(authorities)} authorities x {len(notebooks)} notebooks "
+        f"({', '.join(notebooks)}), {cores} cores, Python {sys.version.split()[0]}",
+        flush=True,
+    )
     print(f"authorities: {', '.join(authorities)}", flush=True)
     try:
         print("\n1. Packs: naive loop against kpitools run (same notebooks, same authorities)", flush=True)
@@ -199,8 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         rerun = kpitools_run(schedule, force=False, workers=args.workers)
         _line("kpitools run (every pack skipped), whole command", f"{rerun:.2f} s", "< 3 s")
 
-        print("\n3. One report notebook against the bare-kernel floor (papermill API + in-process export)",
-              flush=True)
+        print("\n3. One report notebook against the bare-kernel floor (papermill API + in-process export)", flush=True)
         from kpitools.core.authorities import resolve
         from kpitools.publish.packs import read_manifest, safe_name
 
@@ -208,14 +232,12 @@ def main(argv: list[str] | None = None) -> int:
         packs = sorted((work / "outputs" / safe_name(la.name)).glob("*/manifest.json"))
         manifest = read_manifest(packs[-1].parent)
         tables_dir = Path(manifest["parameters"]["tables_dir"])
-        report, floor = harness_medians(tables_dir, la.code, manifest["period"], notebooks[0], args.repeats,
-                                        work)
+        report, floor = harness_medians(tables_dir, la.code, manifest["period"], notebooks[0], args.repeats, work)
         _line(f"median {notebooks[0]} ({la.name}), {args.repeats} runs", f"{report:.2f} s")
         _line("median trivial one-cell notebook (the floor)", f"{floor:.2f} s")
         _line("ratio (report / floor)", f"{report / floor:.2f}x", "<= 2x")
 
-        print(f"\n4. Scoring at national scale ({n_la} authorities x {n_ind} indicators x {n_q} quarters)",
-              flush=True)
+        print(f"\n4. Scoring at national scale ({n_la} authorities x {n_ind} indicators x {n_q} quarters)", flush=True)
         s = national_scoring(n_la, n_ind, n_q, repeats=3 if not args.tiny else 1)
         _line("observations in", f"{s['values']:,}")
         _line("rows scored (authority x indicator x quarter)", f"{s['rows']:,}")

@@ -34,8 +34,14 @@ MOVED: dict[str, tuple[str, ...]] = {
     "charts": ("kpitools.present.charts",),
     "render": ("kpitools.present.render",),
     "sections": ("kpitools.present.sections",),
-    "report": ("kpitools.publish.packs", "kpitools.publish.export", "kpitools.publish.kernels",
-               "kpitools.core.files", "kpitools.core.provenance", "kpitools.present"),
+    "report": (
+        "kpitools.publish.packs",
+        "kpitools.publish.export",
+        "kpitools.publish.kernels",
+        "kpitools.core.files",
+        "kpitools.core.provenance",
+        "kpitools.present",
+    ),
     "pdf": ("kpitools.publish.pdf",),
     "runner": ("kpitools.run.runner",),
     "schedule": ("kpitools.run.schedule",),
@@ -62,7 +68,7 @@ def _proxy(name: str, targets: tuple[str, ...]) -> types.ModuleType:
 
 
 class _OldNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+    def find_spec(self, fullname: str, _path: Any = None, _target: Any = None) -> importlib.machinery.ModuleSpec | None:
         prefix, _, old = fullname.partition(".")
         if prefix == "kpitools" and old in MOVED:
             return importlib.machinery.ModuleSpec(fullname, self)
@@ -70,8 +76,11 @@ class _OldNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         targets = MOVED[spec.name.partition(".")[2]]
-        warnings.warn(f"{spec.name} has moved to {' / '.join(targets)}; the old name will be removed in the "
-                      "next release", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            f"{spec.name} has moved to {' / '.join(targets)}; the old name will be removed in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return _proxy(spec.name, targets)
 
     def exec_module(self, module: types.ModuleType) -> None:

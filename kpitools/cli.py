@@ -27,8 +27,11 @@ class _Group(click.Group):
         except Exception as exc:  # a bug: say so plainly; the traceback only on request
             if os.environ.get("KPITOOLS_DEBUG"):
                 raise
-            click.echo(f"kpitools: internal error ({type(exc).__name__}: {exc}). "
-                       "Set KPITOOLS_DEBUG=1 to see the details and report it.", err=True)
+            click.echo(
+                f"kpitools: internal error ({type(exc).__name__}: {exc}). "
+                "Set KPITOOLS_DEBUG=1 to see the details and report it.",
+                err=True,
+            )
             sys.exit(70)
 
 
@@ -41,14 +44,23 @@ def main() -> None:
 @main.command("score")
 @click.option("--authority", required=True, help="Name, new code (E09000016) or old LA code (311).")
 @click.option("--period", default="latest", show_default=True, help="A quarter such as '2025-26 Q2', or latest.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="A folder laid out like data/raw (default: the project's data/raw).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A folder laid out like data/raw (default: the project's data/raw).",
+)
 @click.option("--comparators", default="", help="Comma-separated authorities to compare with.")
 @click.option("--indicators", default="", help="Comma-separated indicator ids (default: all).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Scorecard file to write: .csv or .json.")
-def score_command(authority: str, period: str, data_dir: Path | None, comparators: str, indicators: str,
-                  out: Path) -> None:
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Scorecard file to write: .csv or .json.",
+)
+def score_command(
+    authority: str, period: str, data_dir: Path | None, comparators: str, indicators: str, out: Path
+) -> None:
     """Score one authority for one period and write the scorecard."""
     from kpitools.ingest.loaders import load_dataset
     from kpitools.pack.build import build_tables, write_scorecard
@@ -58,8 +70,10 @@ def score_command(authority: str, period: str, data_dir: Path | None, comparator
     ds = load_dataset(data_dir, write_processed=data_dir is None)
     tables = build_tables(ds, authority, period, _split(comparators), _split(indicators))
     write_scorecard(tables.scorecard, tables.meta, out)
-    click.echo(f"{tables.meta['authority_name']} {tables.meta['period']}: {tables.meta['summary_sentence']} "
-               f"Scorecard written to {out}")
+    click.echo(
+        f"{tables.meta['authority_name']} {tables.meta['period']}: {tables.meta['summary_sentence']} "
+        f"Scorecard written to {out}"
+    )
 
 
 @main.command("report")
@@ -68,33 +82,65 @@ def score_command(authority: str, period: str, data_dir: Path | None, comparator
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--comparators", default="", help="Comma-separated authorities to compare with.")
 @click.option("--indicators", default="", help="Comma-separated indicator ids (default: all).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: outputs/).")
-@click.option("--publish/--draft", default=None,
-              help="--publish withholds counts of 1 to 5 and the figures derived from them, everywhere in the "
-                   "pack (default: publication.publish in settings.yaml, else --draft).")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder (default: outputs/)."
+)
+@click.option(
+    "--publish/--draft",
+    default=None,
+    help="--publish withholds counts of 1 to 5 and the figures derived from them, everywhere in the "
+    "pack (default: publication.publish in settings.yaml, else --draft).",
+)
 @click.option("--pdf", is_flag=True, help="Also print the pack to one A4 PDF with headless Chromium.")
-def report_command(authority: str | None, period: str, data_dir: Path | None, comparators: str, indicators: str,
-                   out: Path | None, publish: bool | None, pdf: bool) -> None:
+def report_command(
+    authority: str | None,
+    period: str,
+    data_dir: Path | None,
+    comparators: str,
+    indicators: str,
+    out: Path | None,
+    publish: bool | None,
+    pdf: bool,
+) -> None:
     """Execute the report notebooks and write the HTML pack to outputs/<authority>/<period>/."""
     from kpitools.run.runner import run_pack
 
-    result = run_pack(authority=authority, period=period, data_dir=data_dir, comparators=_split(comparators),
-                      indicators=_split(indicators), outputs=out, publish=publish, pdf=pdf)
+    result = run_pack(
+        authority=authority,
+        period=period,
+        data_dir=data_dir,
+        comparators=_split(comparators),
+        indicators=_split(indicators),
+        outputs=out,
+        publish=publish,
+        pdf=pdf,
+    )
     click.echo(f"Pack written: {result}")
 
 
 @main.command("run")
-@click.option("--schedule", "schedule_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="A schedule YAML file (see schedules/london_latest.yaml).")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Packs built at once (default: the number of cores).")
+@click.option(
+    "--schedule",
+    "schedule_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A schedule YAML file (see schedules/london_latest.yaml).",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Packs built at once (default: the number of cores)."
+)
 @click.option("--force", is_flag=True, help="Rebuild packs even if nothing they are made from has changed.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: only on a terminal).")
-@click.option("--log", "log_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Run log to append to (default: outputs/logs/run-<time>.log).")
-def run_command(schedule_file: Path, workers: int | None, force: bool, progress: bool | None,
-                log_file: Path | None) -> None:
+@click.option(
+    "--log",
+    "log_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Run log to append to (default: outputs/logs/run-<time>.log).",
+)
+def run_command(
+    schedule_file: Path, workers: int | None, force: bool, progress: bool | None, log_file: Path | None
+) -> None:
     """Build every pack a schedule names, in parallel; skip the unchanged ones.
 
     Exit code 0 when every pack was built or skipped, 3 when any failed (the others are still
@@ -106,8 +152,11 @@ def run_command(schedule_file: Path, workers: int | None, force: bool, progress:
     try:
         summary = run_schedule(schedule, workers=workers, force=force, progress=progress, log=log_file)
     except KeyboardInterrupt:
-        click.echo("kpitools: the run was stopped. Finished packs are published; the others keep their "
-                   "previous pack. Run the same command again to finish.", err=True)
+        click.echo(
+            "kpitools: the run was stopped. Finished packs are published; the others keep their "
+            "previous pack. Run the same command again to finish.",
+            err=True,
+        )
         sys.exit(130)
     click.echo(summary.text())
     click.echo(f"Run log: {summary.log}")

@@ -29,7 +29,9 @@ def main(published: Path) -> None:
     # combined rows such as "E09000021 / E09000027" (a shared workforce return) are kept but not current.
     sn = pd.read_csv(published / "sn_model_2025_wide.csv", dtype=str, encoding="utf-8-sig")
     newest_for_old_code = latest.sort_values(["time_period", "new_la_code"]).groupby("old_la_code").tail(1).index
-    latest = latest.assign(current=latest["old_la_code"].isin(sn["old_la_code"]) & latest.index.isin(newest_for_old_code))
+    latest = latest.assign(
+        current=latest["old_la_code"].isin(sn["old_la_code"]) & latest.index.isin(newest_for_old_code)
+    )
     out = latest.sort_values("new_la_code")[COLUMNS + ["current"]]
     target = Path(__file__).resolve().parent.parent / "kpitools" / "reference" / "authorities.csv"
     out.to_csv(target, index=False)

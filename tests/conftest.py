@@ -25,8 +25,12 @@ _PROJECT_OUTPUTS = (ROOT / "data" / "processed", ROOT / "outputs")
 
 
 def _listing() -> dict[str, float]:
-    return {str(p.relative_to(ROOT)): p.stat().st_mtime for folder in _PROJECT_OUTPUTS for p in folder.rglob("*")
-            if p.is_file()}
+    return {
+        str(p.relative_to(ROOT)): p.stat().st_mtime
+        for folder in _PROJECT_OUTPUTS
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
 
 
 def pytest_configure(config):
@@ -41,8 +45,10 @@ def pytest_sessionfinish(session, exitstatus):
     written = sorted(p for p, mtime in _listing().items() if before.get(p) != mtime)
     if written:
         session.config.get_terminal_writer().line(
-            f"tests wrote to the project's own folders (use tmp_path): {', '.join(written[:10])}", red=True)
+            f"tests wrote to the project's own folders (use tmp_path): {', '.join(written[:10])}", red=True
+        )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
 
 # --------------------------------------------------------------------------------------------
 # Small PackTables-shaped frames (columns as in docs/DESIGN.md), hand-made for the report tests
@@ -77,104 +83,259 @@ def sample_meta(**overrides) -> dict:
 
 def sample_scorecard() -> pd.DataFrame:
     base = {
-        "period": "2025-26 Q2", "frequency": "quarterly", "measure": "snapshot", "lower": float("nan"),
-        "upper": float("nan"), "benchmark_year": 2025, "published_value": float("nan"), "sn_count": 10,
-        "comparator_mean": float("nan"), "national_count": 153, "small_number": False,
-        "highlight": "", "improvement": "", "action": "", "source": "Local case management system",
+        "period": "2025-26 Q2",
+        "frequency": "quarterly",
+        "measure": "snapshot",
+        "lower": float("nan"),
+        "upper": float("nan"),
+        "benchmark_year": 2025,
+        "published_value": float("nan"),
+        "sn_count": 10,
+        "comparator_mean": float("nan"),
+        "national_count": 153,
+        "small_number": False,
+        "highlight": "",
+        "improvement": "",
+        "action": "",
+        "source": "Local case management system",
     }
     rows = [
-        dict(base, indicator_id="CS01", title="Re-referrals to children's social care within 12 months",
-             polarity="lower", polarity_text="Smaller is better", unit="percent", decimals=1, value=21.3,
-             value_text="21.3%", target=20.0, target_text="20.0%", status="rated", status_reason="",
-             rag="Red", dot_short="worse", dot_long="better", previous_value=19.8, last_year_value=23.0,
-             london=20.1, england=22.6, sn_mean=21.9, national_rank=70, quartile="B",
-             sentence="is above target and worse than the previous quarter but better than the same time last year.",
-             improvement="Re-referrals rose after a change to the front door.",
-             action="Audit of closed cases <script>alert('x')</script> by the head of service.",
-             definition="Referrals within 12 months of a previous referral, as a percentage of all referrals."),
-        dict(base, indicator_id="CS02", title="Children on a child protection plan for a second or subsequent time",
-             polarity="band", polarity_text="Within a band", unit="percent", decimals=1, value=15.2,
-             value_text="15.2%", target=float("nan"), lower=12.0, upper=18.0, target_text="12.0% to 18.0%",
-             status="rated", status_reason="", rag="Green", dot_short="same", dot_long="", previous_value=15.2,
-             last_year_value=float("nan"), london=17.0, england=23.8, sn_mean=20.4, national_rank=12,
-             quartile="A", sentence="is within the target band and the same as the previous quarter.",
-             highlight="Plans are reviewed <img src=x onerror=alert(1)> at every conference.",
-             definition="Children who became the subject of a plan for a second or subsequent time."),
-        dict(base, indicator_id="CS03", title="Care leavers aged 19 to 21 in education, employment or training",
-             polarity="higher", polarity_text="Bigger is better", unit="percent", decimals=0, value=58.0,
-             value_text="58%", target=60.0, target_text="60%", status="rated", status_reason="",
-             rag="Amber", dot_short="better", dot_long="worse", previous_value=55.0, last_year_value=61.0,
-             london=62.0, england=56.0, sn_mean=57.0, national_rank=60, quartile="B",
-             sentence="is below target but within the tolerance, and better than the previous quarter.",
-             definition="Care leavers aged 19 to 21 in education, employment or training."),
-        dict(base, indicator_id="CS04", title="Average days from entering care to moving in with an adoptive family",
-             polarity="lower", polarity_text="Smaller is better", unit="days", decimals=0, value=float("nan"),
-             value_text="", target=426.0, target_text="426", status="not due",
-             status_reason="Reported in Q2 and Q4 only", rag="", dot_short="", dot_long="",
-             previous_value=float("nan"), last_year_value=float("nan"), london=float("nan"), england=float("nan"),
-             sn_mean=float("nan"), sn_count=0, national_rank=float("nan"), quartile="",
-             sentence="is not due this period.", definition="Adoption scorecard A1, three-year average."),
+        dict(
+            base,
+            indicator_id="CS01",
+            title="Re-referrals to children's social care within 12 months",
+            polarity="lower",
+            polarity_text="Smaller is better",
+            unit="percent",
+            decimals=1,
+            value=21.3,
+            value_text="21.3%",
+            target=20.0,
+            target_text="20.0%",
+            status="rated",
+            status_reason="",
+            rag="Red",
+            dot_short="worse",
+            dot_long="better",
+            previous_value=19.8,
+            last_year_value=23.0,
+            london=20.1,
+            england=22.6,
+            sn_mean=21.9,
+            national_rank=70,
+            quartile="B",
+            sentence="is above target and worse than the previous quarter but better than the same time last year.",
+            improvement="Re-referrals rose after a change to the front door.",
+            action="Audit of closed cases <script>alert('x')</script> by the head of service.",
+            definition="Referrals within 12 months of a previous referral, as a percentage of all referrals.",
+        ),
+        dict(
+            base,
+            indicator_id="CS02",
+            title="Children on a child protection plan for a second or subsequent time",
+            polarity="band",
+            polarity_text="Within a band",
+            unit="percent",
+            decimals=1,
+            value=15.2,
+            value_text="15.2%",
+            target=float("nan"),
+            lower=12.0,
+            upper=18.0,
+            target_text="12.0% to 18.0%",
+            status="rated",
+            status_reason="",
+            rag="Green",
+            dot_short="same",
+            dot_long="",
+            previous_value=15.2,
+            last_year_value=float("nan"),
+            london=17.0,
+            england=23.8,
+            sn_mean=20.4,
+            national_rank=12,
+            quartile="A",
+            sentence="is within the target band and the same as the previous quarter.",
+            highlight="Plans are reviewed <img src=x onerror=alert(1)> at every conference.",
+            definition="Children who became the subject of a plan for a second or subsequent time.",
+        ),
+        dict(
+            base,
+            indicator_id="CS03",
+            title="Care leavers aged 19 to 21 in education, employment or training",
+            polarity="higher",
+            polarity_text="Bigger is better",
+            unit="percent",
+            decimals=0,
+            value=58.0,
+            value_text="58%",
+            target=60.0,
+            target_text="60%",
+            status="rated",
+            status_reason="",
+            rag="Amber",
+            dot_short="better",
+            dot_long="worse",
+            previous_value=55.0,
+            last_year_value=61.0,
+            london=62.0,
+            england=56.0,
+            sn_mean=57.0,
+            national_rank=60,
+            quartile="B",
+            sentence="is below target but within the tolerance, and better than the previous quarter.",
+            definition="Care leavers aged 19 to 21 in education, employment or training.",
+        ),
+        dict(
+            base,
+            indicator_id="CS04",
+            title="Average days from entering care to moving in with an adoptive family",
+            polarity="lower",
+            polarity_text="Smaller is better",
+            unit="days",
+            decimals=0,
+            value=float("nan"),
+            value_text="",
+            target=426.0,
+            target_text="426",
+            status="not due",
+            status_reason="Reported in Q2 and Q4 only",
+            rag="",
+            dot_short="",
+            dot_long="",
+            previous_value=float("nan"),
+            last_year_value=float("nan"),
+            london=float("nan"),
+            england=float("nan"),
+            sn_mean=float("nan"),
+            sn_count=0,
+            national_rank=float("nan"),
+            quartile="",
+            sentence="is not due this period.",
+            definition="Adoption scorecard A1, three-year average.",
+        ),
     ]
     return pd.DataFrame(rows)
 
 
 def sample_history() -> pd.DataFrame:
     rows = []
-    vals = {"CS01": [23.0, 22.1, 20.5, 19.0, 19.8, 21.3], "CS02": [14.0, 16.1, 19.0, 13.2, 15.2, 15.2],
-            "CS03": [61.0, 59.0, 57.0, 56.0, 55.0, 58.0]}
+    vals = {
+        "CS01": [23.0, 22.1, 20.5, 19.0, 19.8, 21.3],
+        "CS02": [14.0, 16.1, 19.0, 13.2, 15.2, 15.2],
+        "CS03": [61.0, 59.0, 57.0, 56.0, 55.0, 58.0],
+    }
     targets = {"CS01": [21.0] * 4 + [20.0] * 2, "CS02": [float("nan")] * 6, "CS03": [62.0] * 4 + [60.0] * 2}
-    rags = {"CS01": ["Red", "Red", "Green", "Green", "Green", "Red"], "CS02": ["Green", "Green", "Red", "Green", "Green", "Green"],
-            "CS03": ["Amber", "Amber", "Red", "Red", "Red", "Amber"]}
+    rags = {
+        "CS01": ["Red", "Red", "Green", "Green", "Green", "Red"],
+        "CS02": ["Green", "Green", "Red", "Green", "Green", "Green"],
+        "CS03": ["Amber", "Amber", "Red", "Red", "Red", "Amber"],
+    }
     for ind, vs in vals.items():
         for p, e, v, t, r in zip(PERIODS, PERIOD_ENDS, vs, targets[ind], rags[ind]):
-            rows.append({"indicator_id": ind, "period": p, "period_end": e, "value": v, "target": t,
-                         "lower": 12.0 if ind == "CS02" else float("nan"),
-                         "upper": 18.0 if ind == "CS02" else float("nan"), "rag": r, "status": "rated"})
+            rows.append(
+                {
+                    "indicator_id": ind,
+                    "period": p,
+                    "period_end": e,
+                    "value": v,
+                    "target": t,
+                    "lower": 12.0 if ind == "CS02" else float("nan"),
+                    "upper": 18.0 if ind == "CS02" else float("nan"),
+                    "rag": r,
+                    "status": "rated",
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def sample_benchmarks() -> pd.DataFrame:
     rows = []
     series = {
-        "CS01": {"Havering": [22.0, 21.5, 22.4], "London": [19.5, 20.0, 20.1], "England": [21.5, 22.4, 22.6],
-                 "Statistical neighbours": [21.0, 21.8, 21.9]},
-        "CS02": {"Havering": [16.0, 14.5, 15.0], "London": [16.5, 16.8, 17.0], "England": [22.1, 23.3, 23.8],
-                 "Statistical neighbours": [19.9, 20.1, 20.4], "Comparators": [18.0, 18.5, 19.0]},
-        "CS03": {"Havering": [60.0, 61.0, 58.0], "London": [60.0, 61.0, 62.0], "England": [55.0, 56.0, 56.0],
-                 "Statistical neighbours": [56.0, 57.0, 57.0]},
+        "CS01": {
+            "Havering": [22.0, 21.5, 22.4],
+            "London": [19.5, 20.0, 20.1],
+            "England": [21.5, 22.4, 22.6],
+            "Statistical neighbours": [21.0, 21.8, 21.9],
+        },
+        "CS02": {
+            "Havering": [16.0, 14.5, 15.0],
+            "London": [16.5, 16.8, 17.0],
+            "England": [22.1, 23.3, 23.8],
+            "Statistical neighbours": [19.9, 20.1, 20.4],
+            "Comparators": [18.0, 18.5, 19.0],
+        },
+        "CS03": {
+            "Havering": [60.0, 61.0, 58.0],
+            "London": [60.0, 61.0, 62.0],
+            "England": [55.0, 56.0, 56.0],
+            "Statistical neighbours": [56.0, 57.0, 57.0],
+        },
     }
     for ind, ss in series.items():
         for s, vs in ss.items():
             for year, v in zip([2023, 2024, 2025], vs):
-                rows.append({"indicator_id": ind, "benchmark_year": year,
-                             "year_end": pd.Timestamp(f"{year}-03-31"), "series": s, "value": v})
+                rows.append(
+                    {
+                        "indicator_id": ind,
+                        "benchmark_year": year,
+                        "year_end": pd.Timestamp(f"{year}-03-31"),
+                        "series": s,
+                        "value": v,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def sample_comparison() -> pd.DataFrame:
-    las = [("E09000016", "Havering", "selected", 21.3, 70), ("E09000002", "Barking and Dagenham", "comparator", 24.0, 110),
-           ("E06000034", "Thurrock", "statistical neighbour", 19.0, 40), ("E09000004", "Bexley", "statistical neighbour", 18.2, 30),
-           ("E10000012", "Essex <b>bold</b>", "statistical neighbour", float("nan"), float("nan")),
-           ("E09000006", "Bromley", "statistical neighbour", 25.5, 130),
-           ("E12000007", "London", "London", 20.1, float("nan")), ("E92000001", "England", "England", 22.6, float("nan"))]
-    return pd.DataFrame([{"indicator_id": "CS01", "benchmark_year": 2025, "la_code": c, "la_name": n, "value": v,
-                          "role": r, "rank": k} for c, n, r, v, k in las])
+    las = [
+        ("E09000016", "Havering", "selected", 21.3, 70),
+        ("E09000002", "Barking and Dagenham", "comparator", 24.0, 110),
+        ("E06000034", "Thurrock", "statistical neighbour", 19.0, 40),
+        ("E09000004", "Bexley", "statistical neighbour", 18.2, 30),
+        ("E10000012", "Essex <b>bold</b>", "statistical neighbour", float("nan"), float("nan")),
+        ("E09000006", "Bromley", "statistical neighbour", 25.5, 130),
+        ("E12000007", "London", "London", 20.1, float("nan")),
+        ("E92000001", "England", "England", 22.6, float("nan")),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "indicator_id": "CS01",
+                "benchmark_year": 2025,
+                "la_code": c,
+                "la_name": n,
+                "value": v,
+                "role": r,
+                "rank": k,
+            }
+            for c, n, r, v, k in las
+        ]
+    )
 
 
 def sample_summary() -> pd.DataFrame:
-    return pd.DataFrame([
-        {"group": "rag", "category": "Green", "count": 1, "percent": 34},
-        {"group": "rag", "category": "Amber", "count": 1, "percent": 33},
-        {"group": "rag", "category": "Red", "count": 1, "percent": 33},
-        {"group": "status", "category": "rated", "count": 3, "percent": 75},
-        {"group": "status", "category": "not due", "count": 1, "percent": 25},
-    ])
+    return pd.DataFrame(
+        [
+            {"group": "rag", "category": "Green", "count": 1, "percent": 34},
+            {"group": "rag", "category": "Amber", "count": 1, "percent": 33},
+            {"group": "rag", "category": "Red", "count": 1, "percent": 33},
+            {"group": "status", "category": "rated", "count": 3, "percent": 75},
+            {"group": "status", "category": "not due", "count": 1, "percent": 25},
+        ]
+    )
 
 
 def sample_tables() -> SimpleNamespace:
     """A stand-in for ``kpitools.pack.build.PackTables`` with the same attributes."""
-    return SimpleNamespace(meta=sample_meta(), scorecard=sample_scorecard(), summary=sample_summary(),
-                           history=sample_history(), benchmarks=sample_benchmarks(), comparison=sample_comparison())
+    return SimpleNamespace(
+        meta=sample_meta(),
+        scorecard=sample_scorecard(),
+        summary=sample_summary(),
+        history=sample_history(),
+        benchmarks=sample_benchmarks(),
+        comparison=sample_comparison(),
+    )
 
 
 @pytest.fixture
@@ -186,14 +347,17 @@ def tables() -> SimpleNamespace:
 # Kernel and browser
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def kpitools_kernel() -> str:
     """The name of the Jupyter kernel the report notebooks run in; skips when it is not installed."""
     from jupyter_client.kernelspec import KernelSpecManager
 
     if "kpitools" not in KernelSpecManager().find_kernel_specs():
-        pytest.skip("the 'kpitools' Jupyter kernel is not installed: run "
-                    "'python -m ipykernel install --sys-prefix --name kpitools' (make venv does)")
+        pytest.skip(
+            "the 'kpitools' Jupyter kernel is not installed: run "
+            "'python -m ipykernel install --sys-prefix --name kpitools' (make venv does)"
+        )
     root = str(Path(__file__).resolve().parents[1])
     if root not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
         # The kernel inherits the environment: make an uninstalled checkout importable there too.
@@ -201,8 +365,15 @@ def kpitools_kernel() -> str:
     return "kpitools"
 
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def chromium_path() -> str | None:

@@ -15,8 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.e2e
 def test_bench_runs_on_a_tiny_input_and_prints_its_figures(kpitools_kernel):
-    r = subprocess.run([sys.executable, str(ROOT / "bench" / "bench.py"), "--tiny"], capture_output=True,
-                       text=True, cwd=ROOT, timeout=900)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench.py"), "--tiny"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr[-3000:] + r.stdout[-3000:]
     out = r.stdout
 

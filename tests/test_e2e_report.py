@@ -1,8 +1,10 @@
 """End to end: the real notebooks run by papermill on small data (seed 000), exported by nbconvert."""
 
 import json
+import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -18,17 +20,51 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def seed_pack(tmp_path_factory):
     out = tmp_path_factory.mktemp("outputs")
-    r = subprocess.run([sys.executable, "-m", "kpitools.cli", "report", "--authority", "Havering", "--period",
-                        "2017-18 Q1", "--data-dir", str(SEED), "--out", str(out)], capture_output=True, text=True,
-                       cwd=ROOT)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kpitools.cli",
+            "report",
+            "--authority",
+            "Havering",
+            "--period",
+            "2017-18 Q1",
+            "--data-dir",
+            str(SEED),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=lambda: os.umask(0o022),  # the usual umask: colleagues and a web server may read
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     return out / "Havering" / "2017-18_Q1"
 
 
+def test_pack_folders_and_files_have_the_permissions_the_umask_gives(seed_pack):
+    """tempfile makes 0700 folders and 0600 files whatever the umask: a pack nobody else could read."""
+    modes = {
+        str(p.relative_to(seed_pack.parent)): stat.S_IMODE(p.stat().st_mode)
+        for p in [seed_pack.parent, seed_pack, *seed_pack.rglob("*")]
+    }
+    assert modes["."] == 0o755 and modes["2017-18_Q1"] == 0o755
+    files = {name: mode for name, mode in modes.items() if name.startswith("2017-18_Q1/")}
+    assert len(files) >= 5 and set(files.values()) == {0o644}, files
+
+
 def test_pack_has_every_file(seed_pack):
     names = sorted(p.name for p in seed_pack.iterdir())
-    assert names == ["benchmark_comparison.html", "committee_scorecard.html", "index.html", "manifest.json",
-                     "scorecard_havering_2017-18_Q1.csv", "scorecard_havering_2017-18_Q1.json"]
+    assert names == [
+        "benchmark_comparison.html",
+        "committee_scorecard.html",
+        "index.html",
+        "manifest.json",
+        "scorecard_havering_2017-18_Q1.csv",
+        "scorecard_havering_2017-18_Q1.json",
+    ]
     manifest = json.loads((seed_pack / "manifest.json").read_text())
     assert manifest["parameters"]["authority"] == "E09000016"  # identifiers stay strings
     assert manifest["parameters"]["period"] == "2017-18 Q1"
@@ -81,7 +117,8 @@ def test_failed_notebook_keeps_the_previous_pack(seed_pack, tmp_path):
         "try:\n"
         f"    run_pack('Havering', '2017-18 Q1', data_dir={str(SEED)!r}, outputs={str(seed_pack.parent.parent)!r}, "
         f"notebooks_dir=Path({str(notebooks)!r}))\n"
-        "except KpiError as e:\n    print(e, file=sys.stderr); sys.exit(e.exit_code)\n")
+        "except KpiError as e:\n    print(e, file=sys.stderr); sys.exit(e.exit_code)\n"
+    )
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 3, r.stderr[-2000:]
     assert "committee_scorecard" in r.stderr and "deliberate failure" in r.stderr

@@ -84,8 +84,9 @@ def test_stages_import_only_downward(graph):
 
 
 def test_import_linter_contract_is_kept():
-    r = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], capture_output=True,
-                       text=True, cwd=ROOT)
+    r = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], capture_output=True, text=True, cwd=ROOT
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "1 kept, 0 broken" in r.stdout
 
@@ -97,9 +98,14 @@ def test_only_the_stages_and_cli_are_at_the_top():
 
 def test_design_doc_lists_every_module():
     design = (ROOT / "docs" / "DESIGN.md").read_text(encoding="utf-8")
-    missing = [str(p.relative_to(ROOT / "kpitools")) for p in (ROOT / "kpitools").rglob("*.py")
-               if p.name != "__init__.py" and not p.name.startswith("_")
-               and f"{p.parent.name}/{p.name}" not in design and f"`{p.name}`" not in design]
+    missing = [
+        str(p.relative_to(ROOT / "kpitools"))
+        for p in (ROOT / "kpitools").rglob("*.py")
+        if p.name != "__init__.py"
+        and not p.name.startswith("_")
+        and f"{p.parent.name}/{p.name}" not in design
+        and f"`{p.name}`" not in design
+    ]
     assert missing == []
 
 
@@ -125,8 +131,14 @@ def test_the_project_itself_never_uses_the_old_names():
     old = "|".join(MOVED)
     pattern = re.compile(rf"\bkpitools\.({old})\b|from kpitools import [^\n]*\b({old})\b")
     hits = []
-    for folder, glob in (("kpitools", "*.py"), ("tests", "*.py"), ("notebooks", "*.ipynb"), ("bench", "*.py"),
-                         ("docs", "*.md"), ("kpitools", "*.j2")):
+    for folder, glob in (
+        ("kpitools", "*.py"),
+        ("tests", "*.py"),
+        ("notebooks", "*.ipynb"),
+        ("bench", "*.py"),
+        ("docs", "*.md"),
+        ("kpitools", "*.j2"),
+    ):
         for path in (ROOT / folder).rglob(glob):
             if path.name in ("_legacy.py", "test_layers.py"):
                 continue

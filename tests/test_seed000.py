@@ -10,10 +10,18 @@ from kpitools.pack.build import build_tables
 SEED = Path(__file__).parent / "data" / "seed000"
 
 PUBLISHED_RAG = {
-    "S000_CARE_LEAVERS_EET": "Red", "S000_ADOPTION_14M": "Red", "S000_FOSTER_CARERS": "Red",
-    "S000_PERMANENCY": "Red", "S000_STAYING_PUT": "Red", "S000_LBH_FOSTER_CARE": "Red",
-    "S000_PLACEMENTS_2YRS": "Red", "S000_CP_REPEAT": "Red", "S000_EY_GOOD_OUTSTANDING": "Green",
-    "S000_SCHOOLS_GOOD_OUTSTANDING": "Green", "S000_FOSTER_CARERS_NEW": "Green", "S000_CARE_PROC_26WK": "Red",
+    "S000_CARE_LEAVERS_EET": "Red",
+    "S000_ADOPTION_14M": "Red",
+    "S000_FOSTER_CARERS": "Red",
+    "S000_PERMANENCY": "Red",
+    "S000_STAYING_PUT": "Red",
+    "S000_LBH_FOSTER_CARE": "Red",
+    "S000_PLACEMENTS_2YRS": "Red",
+    "S000_CP_REPEAT": "Red",
+    "S000_EY_GOOD_OUTSTANDING": "Green",
+    "S000_SCHOOLS_GOOD_OUTSTANDING": "Green",
+    "S000_FOSTER_CARERS_NEW": "Green",
+    "S000_CARE_PROC_26WK": "Red",
 }
 
 
@@ -26,7 +34,8 @@ def test_summary_matches_the_published_report(tables):
     assert len(tables.scorecard) == 16
     assert tables.meta["summary_sentences"] == [
         "Performance data is available for 12 of the 16 indicators.",
-        "Of the 12 indicators: 3 (25%) have a status of Green, 9 (75%) have a status of Red."]
+        "Of the 12 indicators: 3 (25%) have a status of Green, 9 (75%) have a status of Red.",
+    ]
     s = tables.summary.set_index(["group", "category"])
     assert (s.loc[("rag", "Green"), "count"], s.loc[("rag", "Green"), "percent"]) == (3, 25)
     assert (s.loc[("rag", "Red"), "count"], s.loc[("rag", "Red"), "percent"]) == (9, 75)
@@ -49,5 +58,9 @@ def test_unrated_indicators_say_why(tables):
 def test_generated_sentence_matches_the_report_writer(tables):
     card = tables.scorecard.set_index("indicator_id")
     assert card.loc["S000_CARE_LEAVERS_EET", "sentence"].endswith(
-        "is below target and worse than the previous quarter and the same time last year.")
-    assert "above target (where smaller is better) and worse than the previous quarter" in card.loc["S000_CP_REPEAT", "sentence"]
+        "is below target and worse than the previous quarter and the same time last year."
+    )
+    assert (
+        "above target (where smaller is better) and worse than the previous quarter"
+        in card.loc["S000_CP_REPEAT", "sentence"]
+    )

@@ -47,8 +47,11 @@ def normalise_name(text: str) -> str:
     t = str(text).strip().lower().replace("&", " and ")
     t = re.sub(r"\bst\.?\s", "st ", t)
     t = re.sub(r"[^a-z0-9]+", " ", t)
-    t = re.sub(r"\b(council|london borough of|borough of|city of|county council)\b", " ", t) if t not in (
-        "city of london",) else t
+    t = (
+        re.sub(r"\b(council|london borough of|borough of|city of|county council)\b", " ", t)
+        if t not in ("city of london",)
+        else t
+    )
     return re.sub(r"\s+", " ", t).strip()
 
 
@@ -76,18 +79,26 @@ def resolve(identifier: str | int) -> Authority:
     """
     key = str(identifier).strip()
     ref = reference()
-    for column, value in (("new_la_code", key.upper()), ("old_la_code", key.lstrip("0") or key),
-                          ("name_key", normalise_name(key))):
+    for column, value in (
+        ("new_la_code", key.upper()),
+        ("old_la_code", key.lstrip("0") or key),
+        ("name_key", normalise_name(key)),
+    ):
         hit = ref[ref[column] == value]
         if not hit.empty:
             return _row_to_authority(hit.iloc[0])
     hint = ""
     named = ref[~ref["la_name"].str.contains(" / ", regex=False)]  # not a joint return
-    close = named[named["name_key"].str.contains(re.escape(normalise_name(key)[:5]), regex=True)] if len(key) >= 3 else ref.iloc[0:0]
+    close = (
+        named[named["name_key"].str.contains(re.escape(normalise_name(key)[:5]), regex=True)]
+        if len(key) >= 3
+        else ref.iloc[0:0]
+    )
     if not close.empty:
         hint = f" Did you mean {', '.join(close['la_name'].head(3))}?"
     raise UnknownAuthorityError(
-        f"'{identifier}' is not a local authority name, new code (e.g. E09000016) or old LA code (e.g. 311).{hint}")
+        f"'{identifier}' is not a local authority name, new code (e.g. E09000016) or old LA code (e.g. 311).{hint}"
+    )
 
 
 def resolve_codes(identifiers: pd.Series) -> pd.Series:

@@ -62,15 +62,19 @@ class Paths:
     notebooks: Path
 
     @classmethod
-    def from_data_dir(cls, data_dir: str | Path | None = None, outputs: str | Path | None = None) -> "Paths":
+    def from_data_dir(cls, data_dir: str | Path | None = None, outputs: str | Path | None = None) -> Paths:
         root = project_root()
         raw = Path(data_dir).resolve() if data_dir else root / "data" / "raw"
         # The disposable folders can live elsewhere (a web server's folder; a test's temporary one).
         processed = os.environ.get("KPITOOLS_PROCESSED")
         outputs = outputs or os.environ.get("KPITOOLS_OUTPUTS")
-        return cls(root=root, raw=raw, processed=Path(processed).resolve() if processed else root / "data" / "processed",
-                   outputs=Path(outputs).resolve() if outputs else root / "outputs",
-                   notebooks=root / "notebooks")
+        return cls(
+            root=root,
+            raw=raw,
+            processed=Path(processed).resolve() if processed else root / "data" / "processed",
+            outputs=Path(outputs).resolve() if outputs else root / "outputs",
+            notebooks=root / "notebooks",
+        )
 
     @property
     def framework(self) -> Path:
@@ -161,8 +165,18 @@ def load_settings(path: Path) -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected settings as 'name: value' lines")
     problems: list[str] = []
-    known = {"committee", "committees", "demo_authority", "illustrative", "illustrative_note", "statistical_neighbours",
-             "rag_scheme", "published_year_end", "small_numbers", "publication"}
+    known = {
+        "committee",
+        "committees",
+        "demo_authority",
+        "illustrative",
+        "illustrative_note",
+        "statistical_neighbours",
+        "rag_scheme",
+        "published_year_end",
+        "small_numbers",
+        "publication",
+    }
     for key in data:
         if key not in known:
             problems.append(f"unknown setting '{key}' (known: {', '.join(sorted(known))})")
@@ -173,7 +187,8 @@ def load_settings(path: Path) -> Settings:
     default = rag.get("default", DEFAULT_RAG_SCHEME) if isinstance(rag, dict) else DEFAULT_RAG_SCHEME
     by_auth = rag.get("authorities", {}) if isinstance(rag, dict) else {}
     for where, scheme in [("rag_scheme.default", default)] + [
-            (f"rag_scheme.authorities.{k}", v) for k, v in (by_auth or {}).items()]:
+        (f"rag_scheme.authorities.{k}", v) for k, v in (by_auth or {}).items()
+    ]:
         if scheme not in RAG_SCHEMES:
             problems.append(f"{where}: '{scheme}' is not a RAG scheme; expected one of {', '.join(RAG_SCHEMES)}")
     year_end = {str(k): str(v) for k, v in (data.get("published_year_end") or {}).items()}
@@ -220,5 +235,4 @@ def load_settings(path: Path) -> Settings:
 
 def _is_month_day(text: str) -> bool:
     parts = text.split("-")
-    return (len(parts) == 2 and all(p.isdigit() for p in parts)
-            and 1 <= int(parts[0]) <= 12 and 1 <= int(parts[1]) <= 31)
+    return len(parts) == 2 and all(p.isdigit() for p in parts) and 1 <= int(parts[0]) <= 12 and 1 <= int(parts[1]) <= 31

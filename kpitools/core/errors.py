@@ -77,8 +77,18 @@ class ReportError(KpiError):
 
     exit_code = 3
 
-    def __init__(self, message: str, executed_notebook: Path | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        executed_notebook: Path | None = None,
+        *,
+        notebook: str | None = None,
+        cell: str | None = None,
+    ) -> None:
         self.executed_notebook = executed_notebook
+        self.detail = message  # without the note on the kept notebook
+        self.notebook = notebook  # the failing notebook's name and cell, when one failed
+        self.cell = cell
         if executed_notebook is not None:
             message = f"{message}\nThe executed notebook is kept for diagnosis: {executed_notebook}"
         super().__init__(message)

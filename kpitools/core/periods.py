@@ -16,12 +16,38 @@ import pandas as pd
 from kpitools.core.errors import PeriodError
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 _MONTH_WORDS = "|".join(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sept",
-     "sep", "oct", "nov", "dec"])
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sept",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+    ]
+)
 
 _FY = r"(?P<fy>\d{4})\s*[-/]\s*(?P<fy2>\d{2}|\d{4})"
 _PATTERNS = {
@@ -56,12 +82,13 @@ class Period:
     ordinal: int
 
     @classmethod
-    def parse(cls, text: str, prefer_month: bool = False) -> "Period":
+    def parse(cls, text: str, prefer_month: bool = False) -> Period:
         parsed = parse_periods(pd.Series([text]), prefer_month=prefer_month)
         if parsed["kind"].isna().iloc[0]:
             raise PeriodError(
                 f"cannot read the period {text!r}: expected a financial-year quarter such as "
-                "'2025-26 Q2', a financial year such as '2025-26', or a month such as '2025-08'")
+                "'2025-26 Q2', a financial year such as '2025-26', or a month such as '2025-08'"
+            )
         return cls(str(parsed["kind"].iloc[0]), int(parsed["ordinal"].iloc[0]))
 
     @property
@@ -100,7 +127,7 @@ class Period:
             return f"April {self.fy} to March {self.fy + 1} ({self.label})"
         return pd.Timestamp(self.end).strftime("%B %Y")
 
-    def shift(self, n: int) -> "Period":
+    def shift(self, n: int) -> Period:
         return Period(self.kind, self.ordinal + n)
 
     def __str__(self) -> str:
@@ -136,8 +163,11 @@ def _end_dates(kind: np.ndarray, ordinal: np.ndarray) -> np.ndarray:
     """Last day of each period as datetime64[D]."""
     ordinal = ordinal.astype("int64")
     # month index (calendar) of the period's last month, counted from year 0
-    last_month = np.where(kind == "quarter", (ordinal // 4) * 12 + 3 + (ordinal % 4) * 3 + 2,
-                  np.where(kind == "year", ordinal * 12 + 3 + 11, ordinal))
+    last_month = np.where(
+        kind == "quarter",
+        (ordinal // 4) * 12 + 3 + (ordinal % 4) * 3 + 2,
+        np.where(kind == "year", ordinal * 12 + 3 + 11, ordinal),
+    )
     first_of_next = (np.datetime64("0000-01", "M") + (last_month + 1).astype("timedelta64[M]")).astype("datetime64[D]")
     return first_of_next - np.timedelta64(1, "D")
 
@@ -240,11 +270,12 @@ def period_hint(text: str) -> str:
     t = str(text).strip()
     if re.fullmatch(r"\d{5}(?:\.0+)?", t) and 20000 <= float(t) <= 80000:
         day = pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(float(t)))
-        return (f"{t} looks like an Excel date serial number ({day.day} {day:%B %Y}): "
-                "format the period column as text")
+        return f"{t} looks like an Excel date serial number ({day.day} {day:%B %Y}): format the period column as text"
     if re.fullmatch(r"(?:\d{4}\s*Q\s*\d|Q\s*\d\s*\d{4})", t, re.I):
-        return (f"'{t}' does not say which financial year: write the financial year and its quarter, "
-                "e.g. 2025-26 Q1 for April to June 2025")
+        return (
+            f"'{t}' does not say which financial year: write the financial year and its quarter, "
+            "e.g. 2025-26 Q1 for April to June 2025"
+        )
     if re.fullmatch(r"(?:Q|quarter\s*)[1-4]", t, re.I):
         return f"'{t}' has no year: write it like 2025-26 Q2"
     if re.search(r"(?:^|\s)Q(?:uarter\s*)?(?:0|[5-9]|\d\d+)\s*$|^Q(?:0|[5-9])\b", t, re.I):

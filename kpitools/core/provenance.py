@@ -28,8 +28,9 @@ def code_files(package_dir: Path | None = None) -> list[Path]:
     True
     """
     here = package_dir or PACKAGE_DIR
-    return sorted(p for p in here.rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
+    return sorted(
+        p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")
+    )
 
 
 def input_files(raw: Path) -> list[Path]:
@@ -74,12 +75,17 @@ def git_revision(path: str | Path | None = None) -> str | None:
     """The git commit of the kpitools checkout (``+dirty`` when it has local changes), else ``None``."""
     where = Path(path) if path is not None else SOURCE_ROOT
     try:
-        rev = subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=10, check=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", str(where), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
         # Dirty when the code or the notebooks differ from the commit (new files included).
-        dirty = subprocess.run(["git", "-C", str(where), "status", "--porcelain", "--", "kpitools", "notebooks",
-                                "pyproject.toml"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(where), "status", "--porcelain", "--", "kpitools", "notebooks", "pyproject.toml"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     if not rev:

@@ -88,18 +88,26 @@ def parse_values(raw: pd.Series) -> pd.DataFrame:
     bad = status.eq("invalid")
     reason.loc[bad & text.str.startswith("#")] = "a spreadsheet error, not a value"
     reason.loc[bad & reason.eq("") & lower.str.fullmatch(_FOOTNOTE)] = (
-        "a footnote marker after the number: give the number alone and put the note in the commentary")
+        "a footnote marker after the number: give the number alone and put the note in the commentary"
+    )
     comma = bad & reason.eq("") & text.str.fullmatch(_DECIMAL_COMMA)
-    reason.loc[comma] = ("a decimal comma: write it with a decimal point, "
-                         + text[comma].str.replace(",", ".", regex=False))
+    reason.loc[comma] = "a decimal comma: write it with a decimal point, " + text[comma].str.replace(
+        ",", ".", regex=False
+    )
     reason.loc[bad & reason.eq("")] = "not a number"
     non_finite = status.eq("ok") & ~np.isfinite(value)
     status.loc[non_finite] = "invalid"
     reason.loc[non_finite] = "not a finite number"
-    return pd.DataFrame({"value": value, "value_status": status, "symbol": symbol, "reason": reason,
-                         "is_percent_text": pct.fillna(False).astype(bool),
-                         "has_thousands": (thousands.fillna(False).astype(bool) & status.eq("ok"))})
+    return pd.DataFrame(
+        {
+            "value": value,
+            "value_status": status,
+            "symbol": symbol,
+            "reason": reason,
+            "is_percent_text": pct.fillna(False).astype(bool),
+            "has_thousands": (thousands.fillna(False).astype(bool) & status.eq("ok")),
+        }
+    )
 
 
-EXPECTED_VALUE = ("a number (e.g. 60.9 or 60.9%), blank or N/A for missing, or a DfE symbol "
-                  "(c, x, z, u, k)")
+EXPECTED_VALUE = "a number (e.g. 60.9 or 60.9%), blank or N/A for missing, or a DfE symbol (c, x, z, u, k)"

@@ -13,8 +13,19 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "STATUSES", "STATUS_WORDS", "STATUS_MEANINGS", "RAGS", "RAG_SCHEMES", "RAG_SCHEME_RULES", "BAND_RULE",
-    "DEFAULT_RAG_SCHEME", "POLARITIES", "RANK_POLARITIES", "POLARITY_TEXT", "DIRECTIONS", "rank_polarity",
+    "STATUSES",
+    "STATUS_WORDS",
+    "STATUS_MEANINGS",
+    "RAGS",
+    "RAG_SCHEMES",
+    "RAG_SCHEME_RULES",
+    "BAND_RULE",
+    "DEFAULT_RAG_SCHEME",
+    "POLARITIES",
+    "RANK_POLARITIES",
+    "POLARITY_TEXT",
+    "DIRECTIONS",
+    "rank_polarity",
 ]
 
 # Why an indicator is or is not rated, in the order summaries count them.
@@ -31,10 +42,9 @@ STATUS_MEANINGS = {
     "rated": "The value has been compared with its target and given a RAG rating.",
     "no data": "No value was supplied for the period, so the indicator is not rated.",
     "suppressed": "The value is suppressed (for example a small number withheld to protect privacy), "
-                  "so the indicator is not rated.",
+    "so the indicator is not rated.",
     "no target": "No target has been set for the period, so the indicator is not rated.",
-    "not due": "The indicator is not reported in this period (for example a biannual indicator in "
-               "Q1 or Q3).",
+    "not due": "The indicator is not reported in this period (for example a biannual indicator in Q1 or Q3).",
     "not a target measure": "The indicator is monitored for context only and never rated.",
 }
 
@@ -44,22 +54,28 @@ RAGS = ("Green", "Amber", "Red")
 RAG_SCHEME_RULES = {
     "two_state": "Red: off target. Green: on target or better.",
     "tolerance": "Green: on target or better. Amber: off target by no more than the tolerance. "
-                 "Red: further off target.",
+    "Red: further off target.",
     "tolerance_improvement": "Green: on target or within the tolerance. Amber: further off target but "
-                             "improved or maintained against the same period last year. Red: further "
-                             "off target and not improved.",
+    "improved or maintained against the same period last year. Red: further "
+    "off target and not improved.",
 }
 RAG_SCHEMES = tuple(RAG_SCHEME_RULES)
 DEFAULT_RAG_SCHEME = "tolerance"
 # A target band overrides the scheme (docs/scoring.md).
-BAND_RULE = ("Green: inside the target band by more than the tolerance. Amber: inside the band but "
-             "within the tolerance of an edge. Red: outside the band.")
+BAND_RULE = (
+    "Green: inside the target band by more than the tolerance. Amber: inside the band but "
+    "within the tolerance of an edge. Red: outside the band."
+)
 
 # Which way is better: ``band`` is a target range, ``none`` a context measure never rated.
 POLARITIES = ("higher", "lower", "band", "none")
 RANK_POLARITIES = ("higher", "lower")  # the ones a published figure can be ranked by
-POLARITY_TEXT = {"higher": "Bigger is better", "lower": "Smaller is better", "band": "Within a band",
-                 "none": "Not a target measure"}
+POLARITY_TEXT = {
+    "higher": "Bigger is better",
+    "lower": "Smaller is better",
+    "band": "Within a band",
+    "none": "Not a target measure",
+}
 
 DIRECTIONS = ("better", "worse", "same")
 

@@ -25,11 +25,11 @@ import pandas as pd
 from kpitools.core.authorities import names, recode_map, reference, resolve, resolve_codes
 from kpitools.core.config import Paths, Settings, load_settings
 from kpitools.core.errors import InputError, Problem
-from kpitools.core.periods import Period, containing_quarter, parse_periods, period_hint
 from kpitools.core.files import atomic_path, sha256_file, temp_dir
+from kpitools.core.periods import Period, containing_quarter, parse_periods, period_hint
 from kpitools.core.provenance import source_checksums
-from kpitools.core.vocabulary import rank_polarity
 from kpitools.core.values import EXPECTED_VALUE, ROUNDS_TO_ZERO, parse_values
+from kpitools.core.vocabulary import rank_polarity
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 _FREQUENCY_KIND = {"monthly": "month", "quarterly": "quarter", "biannual": "quarter", "annual": "year"}
@@ -177,13 +177,23 @@ def _ragged_row(name: str, row: int, cells: list[str], header: list[str]) -> Pro
     width = len(header)
     for i in range(min(width, len(cells) - 1)):
         if _SPLIT_THOUSANDS[0].match(cells[i]) and _SPLIT_THOUSANDS[1].match(cells[i + 1]):
-            return Problem(name, row, header[i] or None, f"{cells[i]},{cells[i + 1]}",
-                           f"a number with its thousands separator inside double quotes (\"{cells[i]},{cells[i + 1]}\") "
-                           f"or without one ({cells[i]}{cells[i + 1]}): the unquoted comma splits the row into "
-                           f"{len(cells)} cells where the header has {width}")
-    return Problem(name, row, None, " | ".join(cells),
-                   f"{width} cells, as in the header, where this row has {len(cells)}; "
-                   "text holding a comma must be inside double quotes")
+            return Problem(
+                name,
+                row,
+                header[i] or None,
+                f"{cells[i]},{cells[i + 1]}",
+                f'a number with its thousands separator inside double quotes ("{cells[i]},{cells[i + 1]}") '
+                f"or without one ({cells[i]}{cells[i + 1]}): the unquoted comma splits the row into "
+                f"{len(cells)} cells where the header has {width}",
+            )
+    return Problem(
+        name,
+        row,
+        None,
+        " | ".join(cells),
+        f"{width} cells, as in the header, where this row has {len(cells)}; "
+        "text holding a comma must be inside double quotes",
+    )
 
 
 def read_table(path: Path, root: Path, expect: tuple[str, ...] = ()) -> tuple[RawTable | None, list[Problem]]:
@@ -205,8 +215,11 @@ def read_table(path: Path, root: Path, expect: tuple[str, ...] = ()) -> tuple[Ra
     if grid is None:
         return None, problems
     if not any(c.strip() for row in grid for c in row):
-        where = ("with a header row; the file is blank" if path.suffix.lower() == ".csv"
-                 else "on the first sheet; the sheet is empty")
+        where = (
+            "with a header row; the file is blank"
+            if path.suffix.lower() == ".csv"
+            else "on the first sheet; the sheet is empty"
+        )
         return None, [Problem(name, None, None, None, f"a table {where}")]
     at = _header_index(grid, expect)
     header = _clean_header(grid[at])
@@ -217,10 +230,16 @@ def read_table(path: Path, root: Path, expect: tuple[str, ...] = ()) -> tuple[Ra
             what = "the header" if rng.min_row <= at + 1 else "the table"
             from openpyxl.utils import get_column_letter
 
-            problems.append(Problem(name, rng.min_row, column or get_column_letter(rng.min_col),
-                                    f"merged cells {rng.coord}",
-                                    f"one value in each cell of {what}: unmerge {rng.coord} and give every column "
-                                    "its own name on a single header row, and every row its own values"))
+            problems.append(
+                Problem(
+                    name,
+                    rng.min_row,
+                    column or get_column_letter(rng.min_col),
+                    f"merged cells {rng.coord}",
+                    f"one value in each cell of {what}: unmerge {rng.coord} and give every column "
+                    "its own name on a single header row, and every row its own values",
+                )
+            )
     if problems:
         return None, problems
     seen: dict[str, int] = {}
@@ -231,12 +250,15 @@ def read_table(path: Path, root: Path, expect: tuple[str, ...] = ()) -> tuple[Ra
                 header[i] = f"{col}.{seen[col]}"
             seen[col] = seen.get(col, 0) + 1
     width = len(header)
-    body = [(at + 2 + k, row) for k, row in enumerate(grid[at + 1:]) if any(c.strip() for c in row)]
+    body = [(at + 2 + k, row) for k, row in enumerate(grid[at + 1 :]) if any(c.strip() for c in row)]
     # A system that ends every line with a delimiter gives most rows empty cells beyond the header's.
     lengths = Counter(len(row) for _, row in body)
     common, n = min(lengths.items(), key=lambda kv: (-kv[1], kv[0])) if lengths else (width, 0)
-    trailing = common > width and 2 * n > len(body) and all(
-        not "".join(r[width:]).strip() for _, r in body if len(r) == common)
+    trailing = (
+        common > width
+        and 2 * n > len(body)
+        and all(not "".join(r[width:]).strip() for _, r in body if len(r) == common)
+    )
     allowed = common if trailing else width
     rows, index = [], []
     for sheet_row, row in body:
@@ -245,8 +267,11 @@ def read_table(path: Path, root: Path, expect: tuple[str, ...] = ()) -> tuple[Ra
             continue
         rows.append((row + [""] * width)[:width])
         index.append(sheet_row - (at + 2))
-    frame = pd.DataFrame(rows, columns=header, index=index, dtype=str) if rows else pd.DataFrame(
-        {c: pd.Series(dtype=str) for c in header})
+    frame = (
+        pd.DataFrame(rows, columns=header, index=index, dtype=str)
+        if rows
+        else pd.DataFrame({c: pd.Series(dtype=str) for c in header})
+    )
     frame = frame.loc[:, [c != "" for c in frame.columns]]
     return RawTable(path, frame, at + 2), problems
 
@@ -254,12 +279,16 @@ def read_table(path: Path, root: Path, expect: tuple[str, ...] = ()) -> tuple[Ra
 def _tables_under(folder: Path) -> list[Path]:
     if not folder.exists():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES
-                  and not p.name.startswith(("~$", ".")))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES and not p.name.startswith(("~$", "."))
+    )
 
 
-def _checked_tables(paths: Paths, folder: Path, schema, problems: list[Problem], inputs: list[Path],
-                    require_rows: bool = False):
+def _checked_tables(
+    paths: Paths, folder: Path, schema, problems: list[Problem], inputs: list[Path], require_rows: bool = False
+):
     """Each table under ``folder`` whose header satisfies ``schema`` (cell problems are collected,
     a table with a missing column is skipped after its problem is recorded). With ``require_rows``
     a table with a header and no data rows is a problem: an export that silently returned nothing."""
@@ -276,9 +305,16 @@ def _checked_tables(paths: Paths, folder: Path, schema, problems: list[Problem],
         if any(p.row == _header_row(table) for p in schema_problems):
             continue
         if require_rows and table.frame.empty and not any(p.row for p in found):
-            problems.append(Problem(name, _header_row(table) + 1, None, None,
-                                    "rows of figures under the header; the file has a header only "
-                                    "(remove the file if it is not needed)"))
+            problems.append(
+                Problem(
+                    name,
+                    _header_row(table) + 1,
+                    None,
+                    None,
+                    "rows of figures under the header; the file has a header only "
+                    "(remove the file if it is not needed)",
+                )
+            )
             continue
         yield table, name
 
@@ -297,17 +333,22 @@ def _num(s: pd.Series) -> pd.Series:
 
 def _count(s: pd.Series) -> pd.Series:
     """Counts as written, ``1,234`` included (NaN where blank or unreadable)."""
-    return pd.to_numeric(s.astype(str).str.strip().str.replace(",", "", regex=False).replace("", np.nan),
-                         errors="coerce")
+    return pd.to_numeric(
+        s.astype(str).str.strip().str.replace(",", "", regex=False).replace("", np.nan), errors="coerce"
+    )
 
 
 # -- framework -------------------------------------------------------------------------------------
 
+
 def load_indicators(paths: Paths, problems: list[Problem], inputs: list[Path]) -> pd.DataFrame:
     path = paths.framework / "indicators.csv"
     if not path.exists():
-        problems.append(Problem(_display(path, paths.raw), None, None, None,
-                                "the indicator framework file (framework/indicators.csv)"))
+        problems.append(
+            Problem(
+                _display(path, paths.raw), None, None, None, "the indicator framework file (framework/indicators.csv)"
+            )
+        )
         return pd.DataFrame(columns=[*schemas.INDICATORS.columns, "rank_polarity", "source_row"])
     inputs.append(path)
     table, found = read_table(path, paths.raw)
@@ -352,13 +393,19 @@ def load_targets(paths: Paths, indicators: pd.DataFrame, problems: list[Problem]
     out["authority"] = resolve_codes(df["authority"])
     bad = out["authority"].isna()
     for row, val in zip(_rows(table, bad), df.loc[bad, "authority"]):
-        problems.append(Problem(name, row, "authority", val, "a local authority name, new code (E09000016) or old LA code (311)"))
+        problems.append(
+            Problem(name, row, "authority", val, "a local authority name, new code (E09000016) or old LA code (311)")
+        )
     out["indicator_id"] = df["indicator_id"].str.strip()
     unknown = ~out["indicator_id"].isin(indicators["indicator_id"]) & out["indicator_id"].ne("")
     for row, val in zip(_rows(table, unknown), out.loc[unknown, "indicator_id"]):
         problems.append(Problem(name, row, "indicator_id", val, "an indicator_id listed in framework/indicators.csv"))
     out["fy"] = pd.to_numeric(df["year"].str.strip().str[:4], errors="coerce")
-    out["quarter"] = pd.to_numeric(df["period"].str.strip().str.upper().str.lstrip("Q").replace("", "0"), errors="coerce").fillna(0).astype(int)
+    out["quarter"] = (
+        pd.to_numeric(df["period"].str.strip().str.upper().str.lstrip("Q").replace("", "0"), errors="coerce")
+        .fillna(0)
+        .astype(int)
+    )
     for col in ("target", "lower", "upper", "tolerance"):
         out[col] = _num(df[col])
     out["tolerance_type"] = df["tolerance_type"].str.strip().str.lower().replace("", "absolute")
@@ -373,8 +420,9 @@ def load_targets(paths: Paths, indicators: pd.DataFrame, problems: list[Problem]
     for col in ("target", "lower", "upper"):
         off = unit.eq("percent") & ((out[col] < 0) | (out[col] > 100))
         for row, val in zip(_rows(table, off), df.loc[off, col]):
-            problems.append(Problem(name, row, col, val,
-                                    "a percentage between 0 and 100: the indicator's unit is percent"))
+            problems.append(
+                Problem(name, row, col, val, "a percentage between 0 and 100: the indicator's unit is percent")
+            )
     polarity = out["indicator_id"].map(dict(zip(indicators["indicator_id"], indicators["polarity"])))
     band_missing = polarity.eq("band") & (out["lower"].isna() | out["upper"].isna())
     for row in _rows(table, band_missing):
@@ -382,29 +430,67 @@ def load_targets(paths: Paths, indicators: pd.DataFrame, problems: list[Problem]
     keyed = out.dropna(subset=["authority"])
     dup = keyed.duplicated(subset=["authority", "indicator_id", "fy", "quarter"], keep=False)
     for row in _rows(table, dup.reindex(out.index, fill_value=False)):
-        problems.append(Problem(name, row, "indicator_id", out.loc[row - table.first_row, "indicator_id"],
-                                "one target per authority, indicator, year and period (this one is repeated)"))
+        problems.append(
+            Problem(
+                name,
+                row,
+                "indicator_id",
+                out.loc[row - table.first_row, "indicator_id"],
+                "one target per authority, indicator, year and period (this one is repeated)",
+            )
+        )
     return out[cols].reset_index(drop=True)
 
 
 # -- local extracts --------------------------------------------------------------------------------
 
-def load_local_values(paths: Paths, indicators: pd.DataFrame, problems: list[Problem],
-                      inputs: list[Path]) -> pd.DataFrame:
-    cols = ["authority", "indicator_id", "period", "kind", "ordinal", "period_end", "value", "value_status",
-            "symbol", "reason", "numerator", "denominator", "source_file", "source_row"]
-    frames = [_normalise_values(table, name, indicators, problems) for table, name in
-              _checked_tables(paths, paths.local, schemas.LOCAL_VALUES, problems, inputs, require_rows=True)]
+
+def load_local_values(
+    paths: Paths, indicators: pd.DataFrame, problems: list[Problem], inputs: list[Path]
+) -> pd.DataFrame:
+    cols = [
+        "authority",
+        "indicator_id",
+        "period",
+        "kind",
+        "ordinal",
+        "period_end",
+        "value",
+        "value_status",
+        "symbol",
+        "reason",
+        "numerator",
+        "denominator",
+        "source_file",
+        "source_row",
+    ]
+    frames = [
+        _normalise_values(table, name, indicators, problems)
+        for table, name in _checked_tables(
+            paths, paths.local, schemas.LOCAL_VALUES, problems, inputs, require_rows=True
+        )
+    ]
     if not frames:
         return pd.DataFrame(columns=cols)
     df = pd.concat(frames, ignore_index=True)
-    dup = df.duplicated(subset=["authority", "indicator_id", "period"], keep=False) & df["authority"].notna() & df["period"].notna()
+    dup = (
+        df.duplicated(subset=["authority", "indicator_id", "period"], keep=False)
+        & df["authority"].notna()
+        & df["period"].notna()
+    )
     for _, grp in df[dup].groupby(["authority", "indicator_id", "period"]):
         places = [f"{f} row {r}" for f, r in zip(grp["source_file"], grp["source_row"])]
         first = grp.iloc[0]
-        problems.append(Problem(first["source_file"], int(first["source_row"]), "period", first["period"],
-                                f"one value per authority, indicator and period; "
-                                f"{first['indicator_id']} {first['period']} is also given at {', '.join(places[1:])}"))
+        problems.append(
+            Problem(
+                first["source_file"],
+                int(first["source_row"]),
+                "period",
+                first["period"],
+                f"one value per authority, indicator and period; "
+                f"{first['indicator_id']} {first['period']} is also given at {', '.join(places[1:])}",
+            )
+        )
     return df[cols]
 
 
@@ -417,7 +503,9 @@ def _normalise_values(table: RawTable, name: str, indicators: pd.DataFrame, prob
     out["authority"] = resolve_codes(df["authority"])
     bad = out["authority"].isna() & df["authority"].str.strip().ne("")
     for row, val in zip(_rows(table, bad), df.loc[bad, "authority"]):
-        problems.append(Problem(name, row, "authority", val, "a local authority name, new code (E09000016) or old LA code (311)"))
+        problems.append(
+            Problem(name, row, "authority", val, "a local authority name, new code (E09000016) or old LA code (311)")
+        )
     out["indicator_id"] = df["indicator_id"].str.strip()
     ind = indicators.set_index("indicator_id")
     known = out["indicator_id"].isin(ind.index)
@@ -430,25 +518,49 @@ def _normalise_values(table: RawTable, name: str, indicators: pd.DataFrame, prob
     unread = periods["kind"].isna() & df["period"].str.strip().ne("")
     for row, val in zip(_rows(table, unread), df.loc[unread, "period"]):
         hint = period_hint(val)
-        problems.append(Problem(name, row, "period", val, "a period such as 2025-26 Q2 (quarter), 2025-26 (year) "
-                                "or 2025-08 (month)" + (f"; {hint}" if hint else "")))
+        problems.append(
+            Problem(
+                name,
+                row,
+                "period",
+                val,
+                "a period such as 2025-26 Q2 (quarter), 2025-26 (year) "
+                "or 2025-08 (month)" + (f"; {hint}" if hint else ""),
+            )
+        )
     want_kind = frequency.map(_FREQUENCY_KIND)
     wrong_kind = known & periods["kind"].notna() & want_kind.notna() & periods["kind"].ne(want_kind)
-    for row, val, freq, kind, ordinal in zip(_rows(table, wrong_kind), df.loc[wrong_kind, "period"],
-                                             frequency[wrong_kind], periods.loc[wrong_kind, "kind"],
-                                             periods.loc[wrong_kind, "ordinal"]):
-        example = {"monthly": "a month such as 2025-08", "quarterly": "a quarter such as 2025-26 Q2",
-                   "biannual": "a quarter such as 2025-26 Q2", "annual": "a financial year such as 2024-25"}[freq]
+    for row, val, freq, kind, ordinal in zip(
+        _rows(table, wrong_kind),
+        df.loc[wrong_kind, "period"],
+        frequency[wrong_kind],
+        periods.loc[wrong_kind, "kind"],
+        periods.loc[wrong_kind, "ordinal"],
+    ):
+        example = {
+            "monthly": "a month such as 2025-08",
+            "quarterly": "a quarter such as 2025-26 Q2",
+            "biannual": "a quarter such as 2025-26 Q2",
+            "annual": "a financial year such as 2024-25",
+        }[freq]
         if kind == "month" and freq in ("quarterly", "biannual"):
             month = Period("month", int(ordinal))
             example += f" ({month.long_label} falls in {containing_quarter(month).label})"
         problems.append(Problem(name, row, "period", val, f"{example}: the indicator is {freq}"))
     # A period that has not ended cannot have a figure, and would become the "latest" quarter.
     future = periods["end"] > pd.Timestamp.now().normalize()
-    for row, val, label, end in zip(_rows(table, future), df.loc[future, "period"], periods.loc[future, "label"],
-                                    periods.loc[future, "end"]):
-        problems.append(Problem(name, row, "period", val, f"a period that has ended ({label} ends on "
-                                f"{end.day} {end:%B %Y}): a typing slip in the year?"))
+    for row, val, label, end in zip(
+        _rows(table, future), df.loc[future, "period"], periods.loc[future, "label"], periods.loc[future, "end"]
+    ):
+        problems.append(
+            Problem(
+                name,
+                row,
+                "period",
+                val,
+                f"a period that has ended ({label} ends on {end.day} {end:%B %Y}): a typing slip in the year?",
+            )
+        )
     out = out.join(periods.rename(columns={"label": "period", "end": "period_end"}))
     parsed = parse_values(df["value"])
     invalid = parsed["value_status"].eq("invalid")
@@ -460,19 +572,29 @@ def _normalise_values(table: RawTable, name: str, indicators: pd.DataFrame, prob
         problems.append(Problem(name, row, "value", val, "a value of zero or more"))
     over = unit.eq("percent") & (out["value"] > 100)
     for row, val, sep in zip(_rows(table, over), df.loc[over, "value"], parsed.loc[over, "has_thousands"]):
-        problems.append(Problem(name, row, "value", val, "a percentage between 0 and 100"
-                                + (" (a percentage never needs a thousands separator)" if sep else "")))
+        problems.append(
+            Problem(
+                name,
+                row,
+                "value",
+                val,
+                "a percentage between 0 and 100" + (" (a percentage never needs a thousands separator)" if sep else ""),
+            )
+        )
     # "87%" for a count: the figure was probably pasted from the wrong indicator's row
     stray_pct = known & unit.ne("percent") & parsed["is_percent_text"] & parsed["value_status"].eq("ok")
     for row, val, u in zip(_rows(table, stray_pct), df.loc[stray_pct, "value"], unit[stray_pct]):
-        problems.append(Problem(name, row, "value", val,
-                                f"a number without a % sign: the indicator's unit is {u}, not percent"))
+        problems.append(
+            Problem(name, row, "value", val, f"a number without a % sign: the indicator's unit is {u}, not percent")
+        )
     for col in ("numerator", "denominator"):
         # the format (a number of zero or more, 1,234 allowed) is checked by schemas.LOCAL_VALUES
         out[col] = _count(df[col])
     inverted = out["numerator"] > out["denominator"]
     for row, n, d in zip(_rows(table, inverted), out.loc[inverted, "numerator"], out.loc[inverted, "denominator"]):
-        problems.append(Problem(name, row, "numerator", f"{n:g} > denominator {d:g}", "a numerator no greater than its denominator"))
+        problems.append(
+            Problem(name, row, "numerator", f"{n:g} > denominator {d:g}", "a numerator no greater than its denominator")
+        )
     out["source_file"] = name
     out["source_row"] = (out.index + table.first_row).astype(int)
     return out
@@ -480,7 +602,10 @@ def _normalise_values(table: RawTable, name: str, indicators: pd.DataFrame, prob
 
 # -- commentary ------------------------------------------------------------------------------------
 
-def load_commentary(paths: Paths, indicators: pd.DataFrame, problems: list[Problem], inputs: list[Path]) -> pd.DataFrame:
+
+def load_commentary(
+    paths: Paths, indicators: pd.DataFrame, problems: list[Problem], inputs: list[Path]
+) -> pd.DataFrame:
     cols = ["authority", "indicator_id", "period", "kind", "text"]
     frames = []
     for table, name in _checked_tables(paths, paths.commentary, schemas.COMMENTARY, problems, inputs):
@@ -492,12 +617,16 @@ def load_commentary(paths: Paths, indicators: pd.DataFrame, problems: list[Probl
         out["indicator_id"] = df["indicator_id"].str.strip()
         unknown = ~out["indicator_id"].isin(indicators["indicator_id"])
         for row, val in zip(_rows(table, unknown), out.loc[unknown, "indicator_id"]):
-            problems.append(Problem(name, row, "indicator_id", val, "an indicator_id listed in framework/indicators.csv"))
+            problems.append(
+                Problem(name, row, "indicator_id", val, "an indicator_id listed in framework/indicators.csv")
+            )
         periods = parse_periods(df["period"])
         unread = periods["kind"].isna() & df["period"].str.strip().ne("")
         for row, val in zip(_rows(table, unread), df.loc[unread, "period"]):
             hint = period_hint(val)
-            problems.append(Problem(name, row, "period", val, "a period such as 2025-26 Q2" + (f"; {hint}" if hint else "")))
+            problems.append(
+                Problem(name, row, "period", val, "a period such as 2025-26 Q2" + (f"; {hint}" if hint else ""))
+            )
         out["period"] = periods["label"]
         out["kind"] = df["kind"].str.strip().str.lower()
         out["text"] = df["text"].str.strip()
@@ -506,6 +635,7 @@ def load_commentary(paths: Paths, indicators: pd.DataFrame, problems: list[Probl
 
 
 # -- published DfE files ---------------------------------------------------------------------------
+
 
 def _parse_filter(text: str) -> list[tuple[str, str]]:
     pairs = []
@@ -534,11 +664,21 @@ def read_dfe_file(path: Path, root: Path, problems: list[Problem]) -> pd.DataFra
     unknown = [c for c in columns if c not in schemas.DFE_LAYOUT]
     for col in missing:
         close = difflib.get_close_matches(col, unknown, n=1, cutoff=0.5)
-        found_text = (f"{close[0]!r}, not a DfE column name" if close
-                      else ", ".join(columns[:12]) + ("..." if len(columns) > 12 else ""))
-        problems.append(Problem(name, _header_row(table), col, None,
-                                f"DfE's open data layout with a '{col}' column (found {found_text}); "
-                                "use the file as downloaded from Explore Education Statistics"))
+        found_text = (
+            f"{close[0]!r}, not a DfE column name"
+            if close
+            else ", ".join(columns[:12]) + ("..." if len(columns) > 12 else "")
+        )
+        problems.append(
+            Problem(
+                name,
+                _header_row(table),
+                col,
+                None,
+                f"DfE's open data layout with a '{col}' column (found {found_text}); "
+                "use the file as downloaded from Explore Education Statistics",
+            )
+        )
     if missing:
         return None
     # index = the row as a spreadsheet shows it, for messages about cells
@@ -550,9 +690,24 @@ def read_dfe_file(path: Path, root: Path, problems: list[Problem]) -> pd.DataFra
 # One row per indicator, published year and geography. ``new_la_code`` is the authority the figure
 # belongs to now (``published_code`` is the code the file used); a joint return gives one row to each
 # partner. ``ranked`` says whether the figure takes part in ranks, quartiles and averages.
-BENCHMARK_ROW_COLUMNS = ["indicator_id", "time_period", "year_end", "geographic_level", "new_la_code",
-                         "published_code", "old_la_code", "la_name", "region_code", "value", "value_status",
-                         "symbol", "small_base", "ranked", "note"]
+BENCHMARK_ROW_COLUMNS = [
+    "indicator_id",
+    "time_period",
+    "year_end",
+    "geographic_level",
+    "new_la_code",
+    "published_code",
+    "old_la_code",
+    "la_name",
+    "region_code",
+    "value",
+    "value_status",
+    "symbol",
+    "small_base",
+    "ranked",
+    "note",
+]
+
 
 def _year_of(time_period: pd.Series) -> pd.Series:
     """DfE's ``time_period``: ``2025`` or ``202425`` (the year ending in 2025)."""
@@ -563,9 +718,15 @@ def _year_of(time_period: pd.Series) -> pd.Series:
 def _loose_filter(sub: pd.DataFrame, file_name: str, ind_name: str, where: int, row) -> Problem | None:
     """A filter that leaves more than one row for an authority (or region, or England) and year would
     give two figures for one place: report the first such pair, and the column they differ in."""
-    key = pd.DataFrame({"year": sub["time_period"].str.strip(), "level": sub["geographic_level"].str.strip(),
-                        "la": sub["new_la_code"].str.strip(),
-                        "region": sub["region_code"].str.strip() if "region_code" in sub else ""}, index=sub.index)
+    key = pd.DataFrame(
+        {
+            "year": sub["time_period"].str.strip(),
+            "level": sub["geographic_level"].str.strip(),
+            "la": sub["new_la_code"].str.strip(),
+            "region": sub["region_code"].str.strip() if "region_code" in sub else "",
+        },
+        index=sub.index,
+    )
     dup = key.duplicated(keep=False)
     if not dup.any():
         return None
@@ -574,19 +735,29 @@ def _loose_filter(sub: pd.DataFrame, file_name: str, ind_name: str, where: int, 
     r1, r2 = rows.index[:2]
     differ = [c for c in sub.columns if c not in schemas.DFE_LAYOUT and rows.loc[r1, c] != rows.loc[r2, c]]
     place = rows.loc[r1, "la_name"].strip() or rows.loc[r1].get("region_name", "").strip() or "England"
-    hint = (f"; they differ in '{differ[0]}' ({rows.loc[r1, differ[0]]!r} and {rows.loc[r2, differ[0]]!r}): "
-            f"add {differ[0]}=... to the filter" if differ else "")
-    return Problem(ind_name, where, "benchmark_filter", str(row.benchmark_filter or "") or None,
-                   f"a filter that leaves one row of {file_name} per place and year for {row.indicator_id}; "
-                   f"it leaves {len(rows)} rows for {place} {first['year']}, e.g. rows {r1} and {r2} of {file_name}{hint}")
+    hint = (
+        f"; they differ in '{differ[0]}' ({rows.loc[r1, differ[0]]!r} and {rows.loc[r2, differ[0]]!r}): "
+        f"add {differ[0]}=... to the filter"
+        if differ
+        else ""
+    )
+    return Problem(
+        ind_name,
+        where,
+        "benchmark_filter",
+        str(row.benchmark_filter or "") or None,
+        f"a filter that leaves one row of {file_name} per place and year for {row.indicator_id}; "
+        f"it leaves {len(rows)} rows for {place} {first['year']}, e.g. rows {r1} and {r2} of {file_name}{hint}",
+    )
 
 
 def _with_note(note: str, more: str) -> str:
     return f"{note}; {more}" if note else more
 
 
-def _published_rows(sub: pd.DataFrame, parsed: pd.DataFrame, count_columns: list[str], indicator_id: str,
-                    month_day: str) -> pd.DataFrame:
+def _published_rows(
+    sub: pd.DataFrame, parsed: pd.DataFrame, count_columns: list[str], indicator_id: str, month_day: str
+) -> pd.DataFrame:
     """The published figures of one indicator, each given to the authority it belongs to now."""
     year = _year_of(sub["time_period"])
     symbol = parsed["symbol"]
@@ -605,25 +776,33 @@ def _published_rows(sub: pd.DataFrame, parsed: pd.DataFrame, count_columns: list
     note = pd.Series("", index=sub.index, dtype="object")
     note[zero] = symbol[zero].map(ROUNDS_TO_ZERO)
     note[small] = "a figure on small numbers: its counts are suppressed (c), so it is not ranked or averaged"
-    out = pd.DataFrame({
-        "indicator_id": indicator_id,
-        "time_period": year,
-        "year_end": pd.to_datetime(year.astype(str) + "-" + month_day, errors="coerce"),
-        "geographic_level": level,
-        "new_la_code": code,
-        "published_code": code,
-        "old_la_code": sub["old_la_code"].str.strip() if "old_la_code" in sub else "",
-        "la_name": sub["la_name"].str.strip(),
-        "region_code": sub["region_code"].str.strip() if "region_code" in sub else "",
-        "value": value, "value_status": status, "symbol": symbol, "small_base": small,
-        "ranked": status.eq("ok") & ~small & level.eq("Local authority"), "note": note,
-    })
+    out = pd.DataFrame(
+        {
+            "indicator_id": indicator_id,
+            "time_period": year,
+            "year_end": pd.to_datetime(year.astype(str) + "-" + month_day, errors="coerce"),
+            "geographic_level": level,
+            "new_la_code": code,
+            "published_code": code,
+            "old_la_code": sub["old_la_code"].str.strip() if "old_la_code" in sub else "",
+            "la_name": sub["la_name"].str.strip(),
+            "region_code": sub["region_code"].str.strip() if "region_code" in sub else "",
+            "value": value,
+            "value_status": status,
+            "symbol": symbol,
+            "small_base": small,
+            "ranked": status.eq("ok") & ~small & level.eq("Local authority"),
+            "note": note,
+        }
+    )
     # an authority published under its earlier code: the figure is its own
     recode = recode_map()
     old = out["geographic_level"].eq("Local authority") & out["new_la_code"].isin(list(recode))
     out.loc[old, "new_la_code"] = out.loc[old, "new_la_code"].map(recode)
-    out.loc[old, "note"] = [_with_note(n, f"published under its earlier code {c}")
-                            for n, c in zip(out.loc[old, "note"], out.loc[old, "published_code"])]
+    out.loc[old, "note"] = [
+        _with_note(n, f"published under its earlier code {c}")
+        for n, c in zip(out.loc[old, "note"], out.loc[old, "published_code"])
+    ]
     # a joint return (Kingston upon Thames / Richmond upon Thames): each partner carries the figure
     joint = out["geographic_level"].eq("Local authority") & out["new_la_code"].str.contains("/", regex=False)
     if joint.any():
@@ -634,21 +813,28 @@ def _published_rows(sub: pd.DataFrame, parsed: pd.DataFrame, count_columns: list
             codes = [c.strip() for c in r["new_la_code"].split("/")]
             for c in codes:
                 others = " and ".join(name.get(o, o) for o in codes if o != c)
-                parts.append({**r.to_dict(), "new_la_code": recode.get(c, c), "la_name": name.get(c, c),
-                              "old_la_code": olds.get(c, ""), "note": _with_note(r["note"], f"joint return with {others}")})
+                parts.append(
+                    {
+                        **r.to_dict(),
+                        "new_la_code": recode.get(c, c),
+                        "la_name": name.get(c, c),
+                        "old_la_code": olds.get(c, ""),
+                        "note": _with_note(r["note"], f"joint return with {others}"),
+                    }
+                )
         out = pd.concat([out[~joint], pd.DataFrame(parts, columns=out.columns)], ignore_index=True)
     # where a file has both codes for a year (a figure and a 'z'), keep the one with a figure
     la = out["geographic_level"].eq("Local authority")
     key = out[["time_period", "new_la_code"]].astype(str).agg("|".join, axis=1).where(la, None)
-    order = out.assign(_key=key, _has=out["value_status"].eq("ok"),
-                       _own=out["published_code"].eq(out["new_la_code"]))
+    order = out.assign(_key=key, _has=out["value_status"].eq("ok"), _own=out["published_code"].eq(out["new_la_code"]))
     keep = ~order.sort_values(["_has", "_own"], ascending=False).duplicated("_key", keep="first").reindex(out.index)
     keep |= ~la
     return out[keep].reset_index(drop=True)
 
 
-def load_benchmarks(paths: Paths, settings: Settings, indicators: pd.DataFrame, problems: list[Problem],
-                    inputs: list[Path]) -> pd.DataFrame:
+def load_benchmarks(
+    paths: Paths, settings: Settings, indicators: pd.DataFrame, problems: list[Problem], inputs: list[Path]
+) -> pd.DataFrame:
     cols = BENCHMARK_ROW_COLUMNS
     files: dict[str, pd.DataFrame | None] = {}
     frames = []
@@ -670,18 +856,31 @@ def load_benchmarks(paths: Paths, settings: Settings, indicators: pd.DataFrame, 
             continue
         column = str(row.benchmark_column or "").strip().lower()
         if not column:
-            problems.append(Problem(ind_name, where, "benchmark_column", None,
-                                    f"the column of {file_name} holding {row.indicator_id}'s figures"))
+            problems.append(
+                Problem(
+                    ind_name,
+                    where,
+                    "benchmark_column",
+                    None,
+                    f"the column of {file_name} holding {row.indicator_id}'s figures",
+                )
+            )
             continue
         if column not in df.columns:
             # the published file changed (DfE renames columns) or the framework's name is mistyped
             extra = [c for c in df.columns if c not in schemas.DFE_LAYOUT]
             close = difflib.get_close_matches(column, extra, n=1, cutoff=0.5)
-            problems.append(Problem(_display(path, paths.raw), df.attrs.get("header_row", 1), row.benchmark_column,
-                                    close[0] if close else None,
-                                    f"a column named '{row.benchmark_column}', from which {row.indicator_id} reads "
-                                    f"its benchmark (framework/indicators.csv row {where}, benchmark_column); "
-                                    f"the measure columns are {', '.join(extra[:15])}"))
+            problems.append(
+                Problem(
+                    _display(path, paths.raw),
+                    df.attrs.get("header_row", 1),
+                    row.benchmark_column,
+                    close[0] if close else None,
+                    f"a column named '{row.benchmark_column}', from which {row.indicator_id} reads "
+                    f"its benchmark (framework/indicators.csv row {where}, benchmark_column); "
+                    f"the measure columns are {', '.join(extra[:15])}",
+                )
+            )
             continue
         try:
             pairs = _parse_filter(row.benchmark_filter)
@@ -696,8 +895,15 @@ def load_benchmarks(paths: Paths, settings: Settings, indicators: pd.DataFrame, 
                 continue
             mask &= df[key].str.strip() == value
             if not (df[key].str.strip() == value).any():
-                problems.append(Problem(ind_name, where, "benchmark_filter", f"{key}={value}",
-                                        f"a value found in column '{key}' of {file_name}"))
+                problems.append(
+                    Problem(
+                        ind_name,
+                        where,
+                        "benchmark_filter",
+                        f"{key}={value}",
+                        f"a value found in column '{key}' of {file_name}",
+                    )
+                )
         sub = df[mask]
         if pairs and sub.empty:
             continue  # the filter's value was not found: reported above
@@ -705,8 +911,9 @@ def load_benchmarks(paths: Paths, settings: Settings, indicators: pd.DataFrame, 
         if duplicate:
             problems.append(duplicate)
             continue
-        count_columns = [c.strip().lower() for c in str(getattr(row, "benchmark_count_columns", "") or "").split(";")
-                         if c.strip()]
+        count_columns = [
+            c.strip().lower() for c in str(getattr(row, "benchmark_count_columns", "") or "").split(";") if c.strip()
+        ]
         for c in count_columns:
             if c not in df.columns:
                 problems.append(Problem(ind_name, where, "benchmark_count_columns", c, f"a column of {file_name}"))
@@ -715,8 +922,7 @@ def load_benchmarks(paths: Paths, settings: Settings, indicators: pd.DataFrame, 
         bad = parsed["value_status"].eq("invalid")
         for r, val in zip(sub.index[bad], sub.loc[bad, column]):
             problems.append(Problem(_display(path, paths.raw), int(r), column, val, EXPECTED_VALUE))
-        frames.append(_published_rows(sub, parsed, count_columns, row.indicator_id,
-                                      settings.year_end_for(file_name)))
+        frames.append(_published_rows(sub, parsed, count_columns, row.indicator_id, settings.year_end_for(file_name)))
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
@@ -735,14 +941,28 @@ def load_neighbours(path: Path, root: Path, problems: list[Problem]) -> pd.DataF
     at = _header_index(cells, ())
     header = [h.replace("\ufeff", "").strip() for h in cells[at]] if cells else []
     # index: the row as a spreadsheet shows it
-    rows = [(at + 2 + k, (r + [""] * len(header))[:len(header)]) for k, r in enumerate(cells[at + 1:])
-            if any(c.strip() for c in r)]
+    rows = [
+        (at + 2 + k, (r + [""] * len(header))[: len(header)])
+        for k, r in enumerate(cells[at + 1 :])
+        if any(c.strip() for c in r)
+    ]
     body = pd.DataFrame([r for _, r in rows], index=[n for n, _ in rows], columns=range(len(header)), dtype=str)
-    key_col = next((i for i, h in enumerate(header) if h.lower() in ("old_la_code", "la num", "la_num", "la code", "la_code")), None)
+    key_col = next(
+        (i for i, h in enumerate(header) if h.lower() in ("old_la_code", "la num", "la_num", "la code", "la_code")),
+        None,
+    )
     sn_cols = [(int(m.group(1)), i) for i, h in enumerate(header) if (m := re.fullmatch(r"SN_?(\d+)", h, re.I))]
     if key_col is None or len(sn_cols) < 1:
-        problems.append(Problem(name, at + 1, None, None, "a statistical neighbour model with an 'old_la_code' (or 'LA num') "
-                                "column and neighbour columns SN_1..SN_10 (or SN1..SN10)"))
+        problems.append(
+            Problem(
+                name,
+                at + 1,
+                None,
+                None,
+                "a statistical neighbour model with an 'old_la_code' (or 'LA num') "
+                "column and neighbour columns SN_1..SN_10 (or SN1..SN10)",
+            )
+        )
         return pd.DataFrame(columns=cols)
     # DfE's April 2021 file ends with blank lines and section labels (",Old SNs:") above the groups of
     # authorities abolished since: a line with no code and no neighbours is not a row of the model
@@ -759,7 +979,9 @@ def load_neighbours(path: Path, root: Path, problems: list[Problem]) -> pd.DataF
         for row, val in zip(body.index[missing], neighbour[missing]):
             problems.append(Problem(name, int(row), header[i], val or None, "a neighbour's old LA code or name"))
         closeness = body[i + 1].str.strip() if i + 1 < len(header) else ""
-        frames.append(pd.DataFrame({"la_code": la, "neighbour_rank": rank, "neighbour_code": code, "closeness": closeness}))
+        frames.append(
+            pd.DataFrame({"la_code": la, "neighbour_rank": rank, "neighbour_code": code, "closeness": closeness})
+        )
     out = pd.concat(frames, ignore_index=True).dropna(subset=["la_code", "neighbour_code"])
     out = out.sort_values(["la_code", "neighbour_rank"]).reset_index(drop=True)[cols]
     out.attrs["key_column"] = header[key_col]  # for messages: "old_la_code" or "LA num"
@@ -768,8 +990,10 @@ def load_neighbours(path: Path, root: Path, problems: list[Problem]) -> pd.DataF
 
 # -- the whole data set ----------------------------------------------------------------------------
 
-def _unmodelled_authorities(values: pd.DataFrame, neighbours: pd.DataFrame, sn_name: str,
-                            problems: list[Problem]) -> list[Problem]:
+
+def _unmodelled_authorities(
+    values: pd.DataFrame, neighbours: pd.DataFrame, sn_name: str, problems: list[Problem]
+) -> list[Problem]:
     """An authority with local figures needs a row in the neighbour model, or its statistical
     neighbour benchmark would silently be blank (an old model predating a reorganisation, a
     trimmed file)."""
@@ -779,9 +1003,16 @@ def _unmodelled_authorities(values: pd.DataFrame, neighbours: pd.DataFrame, sn_n
     for code, grp in values.dropna(subset=["authority"]).groupby("authority", sort=True):
         if code not in set(neighbours["la_code"]):
             la = resolve(code)
-            found.append(Problem(sn_name, None, neighbours.attrs.get("key_column", "old_la_code"), None,
-                                 f"a row for {la.name} ({la.old_code}), whose figures are in "
-                                 f"{grp['source_file'].iloc[0]}: its statistical neighbours come from this model"))
+            found.append(
+                Problem(
+                    sn_name,
+                    None,
+                    neighbours.attrs.get("key_column", "old_la_code"),
+                    None,
+                    f"a row for {la.name} ({la.old_code}), whose figures are in "
+                    f"{grp['source_file'].iloc[0]}: its statistical neighbours come from this model",
+                )
+            )
     return found
 
 

@@ -19,23 +19,46 @@ TOLERANCE_TYPES = ("absolute", "relative")
 
 # Other spellings of the two units the tool acts on (percent: 0-100 and a % sign; count: pro-rated
 # year-to-date targets); written so, an indicator would silently lose those checks.
-UNIT_ALIASES = {"%": "percent", "pct": "percent", "per cent": "percent", "percentage": "percent",
-                "percentages": "percent", "proportion": "percent", "number": "count", "no": "count",
-                "no.": "count", "num": "count", "#": "count", "n": "count", "counts": "count"}
+UNIT_ALIASES = {
+    "%": "percent",
+    "pct": "percent",
+    "per cent": "percent",
+    "percentage": "percent",
+    "percentages": "percent",
+    "proportion": "percent",
+    "number": "count",
+    "no": "count",
+    "no.": "count",
+    "num": "count",
+    "#": "count",
+    "n": "count",
+    "counts": "count",
+}
 
 _NUMBER_OR_BLANK = r"^\s*(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*%?)?\s*$"
 
 
 def _text(required: bool = True, **kw) -> pa.Column:
-    checks = [pa.Check(lambda s: s.str.strip().str.len() > 0, error="a value (this cell must not be blank)")] if required else []
-    return pa.Column(str, checks=checks + kw.pop("checks", []), nullable=not required, required=kw.pop("present", True), **kw)
+    checks = (
+        [pa.Check(lambda s: s.str.strip().str.len() > 0, error="a value (this cell must not be blank)")]
+        if required
+        else []
+    )
+    return pa.Column(
+        str, checks=checks + kw.pop("checks", []), nullable=not required, required=kw.pop("present", True), **kw
+    )
 
 
 def _choice(options: tuple[str, ...], required: bool = True) -> pa.Column:
     allowed = list(options) + ([] if required else [""])
-    return pa.Column(str, pa.Check(lambda s: s.str.strip().str.lower().isin(allowed),
-                                   error=f"one of {', '.join(options)}" + ("" if required else " or blank")),
-                     nullable=not required)
+    return pa.Column(
+        str,
+        pa.Check(
+            lambda s: s.str.strip().str.lower().isin(allowed),
+            error=f"one of {', '.join(options)}" + ("" if required else " or blank"),
+        ),
+        nullable=not required,
+    )
 
 
 # a count: no sign, no %, UK thousands separators allowed (1,234), blank allowed
@@ -43,29 +66,57 @@ _COUNT_OR_BLANK = r"^\s*(?:(?:\d+|[1-9]\d{0,2}(?:,\d{3})+)(?:\.\d+)?)?\s*$"
 
 
 def _count(present: bool = True) -> pa.Column:
-    return pa.Column(str, pa.Check(lambda s: s.str.fullmatch(_COUNT_OR_BLANK),
-                                   error="a count of zero or more (1234 or 1,234, no % sign), or blank"),
-                     nullable=True, required=present)
+    return pa.Column(
+        str,
+        pa.Check(
+            lambda s: s.str.fullmatch(_COUNT_OR_BLANK),
+            error="a count of zero or more (1234 or 1,234, no % sign), or blank",
+        ),
+        nullable=True,
+        required=present,
+    )
 
 
 def _number(required: bool = False, present: bool = True) -> pa.Column:
-    return pa.Column(str, pa.Check(lambda s: s.str.fullmatch(_NUMBER_OR_BLANK) & ((s.str.strip() != "") | (not required)),
-                                   error="a number" + ("" if required else " or blank")),
-                     nullable=True, required=present)
+    return pa.Column(
+        str,
+        pa.Check(
+            lambda s: s.str.fullmatch(_NUMBER_OR_BLANK) & ((s.str.strip() != "") | (not required)),
+            error="a number" + ("" if required else " or blank"),
+        ),
+        nullable=True,
+        required=present,
+    )
 
 
 INDICATORS = pa.DataFrameSchema(
     {
-        "indicator_id": _text(checks=[pa.Check(lambda s: s.str.fullmatch(r"[A-Za-z0-9_.\-]+"),
-                                               error="an id of letters, digits, _ . or - (no spaces)")],
-                              unique=True),
+        "indicator_id": _text(
+            checks=[
+                pa.Check(
+                    lambda s: s.str.fullmatch(r"[A-Za-z0-9_.\-]+"),
+                    error="an id of letters, digits, _ . or - (no spaces)",
+                )
+            ],
+            unique=True,
+        ),
         "title": _text(),
         "polarity": _choice(POLARITIES),
-        "unit": _text(checks=[pa.Check(lambda s: ~s.str.strip().str.lower().isin(list(UNIT_ALIASES)),
-                                       error="a unit word: percent for a percentage, count for a number of "
-                                             "things, or rate, days, weeks...")]),
-        "decimals": pa.Column(str, pa.Check(lambda s: s.str.strip().str.fullmatch(r"[0-6]"),
-                                            error="a whole number of decimal places from 0 to 6")),
+        "unit": _text(
+            checks=[
+                pa.Check(
+                    lambda s: ~s.str.strip().str.lower().isin(list(UNIT_ALIASES)),
+                    error="a unit word: percent for a percentage, count for a number of "
+                    "things, or rate, days, weeks...",
+                )
+            ]
+        ),
+        "decimals": pa.Column(
+            str,
+            pa.Check(
+                lambda s: s.str.strip().str.fullmatch(r"[0-6]"), error="a whole number of decimal places from 0 to 6"
+            ),
+        ),
         "frequency": _choice(FREQUENCIES),
         "measure": _choice(MEASURES),
         "definition": _text(required=False, present=False),
@@ -74,31 +125,55 @@ INDICATORS = pa.DataFrameSchema(
         "benchmark_filter": _text(required=False, present=False),
         "benchmark_column": _text(required=False, present=False),
         # how published figures are ranked when that differs from how the target is judged
-        "benchmark_polarity": pa.Column(str, pa.Check(lambda s: s.str.strip().str.lower().isin(["", *RANK_POLARITIES]),
-                                                      error="higher, lower, or blank"), nullable=True, required=False),
+        "benchmark_polarity": pa.Column(
+            str,
+            pa.Check(lambda s: s.str.strip().str.lower().isin(["", *RANK_POLARITIES]), error="higher, lower, or blank"),
+            nullable=True,
+            required=False,
+        ),
         # the published file's count columns behind the figure: where one is suppressed (c), the figure
         # rests on small numbers and is left out of ranks, quartiles and averages
         "benchmark_count_columns": _text(required=False, present=False),
     },
-    name="indicator framework", strict=False, unique_column_names=True,
+    name="indicator framework",
+    strict=False,
+    unique_column_names=True,
 )
 
 TARGETS = pa.DataFrameSchema(
     {
         "authority": _text(),
         "indicator_id": _text(),
-        "year": pa.Column(str, pa.Check(lambda s: s.str.strip().str.fullmatch(r"\d{4}\s*[-/]\s*\d{2}(?:\d{2})?"),
-                                        error="a financial year such as 2025-26")),
-        "period": pa.Column(str, pa.Check(lambda s: s.str.strip().str.upper().isin(["", "Q1", "Q2", "Q3", "Q4"]),
-                                          error="Q1, Q2, Q3, Q4, or blank for the annual target"), nullable=True),
+        "year": pa.Column(
+            str,
+            pa.Check(
+                lambda s: s.str.strip().str.fullmatch(r"\d{4}\s*[-/]\s*\d{2}(?:\d{2})?"),
+                error="a financial year such as 2025-26",
+            ),
+        ),
+        "period": pa.Column(
+            str,
+            pa.Check(
+                lambda s: s.str.strip().str.upper().isin(["", "Q1", "Q2", "Q3", "Q4"]),
+                error="Q1, Q2, Q3, Q4, or blank for the annual target",
+            ),
+            nullable=True,
+        ),
         "target": _number(),
         "lower": _number(present=False),
         "upper": _number(present=False),
         "tolerance": _number(present=False),
-        "tolerance_type": pa.Column(str, pa.Check(lambda s: s.str.strip().str.lower().isin(["", *TOLERANCE_TYPES]),
-                                                  error="absolute, relative, or blank"), nullable=True, required=False),
+        "tolerance_type": pa.Column(
+            str,
+            pa.Check(
+                lambda s: s.str.strip().str.lower().isin(["", *TOLERANCE_TYPES]), error="absolute, relative, or blank"
+            ),
+            nullable=True,
+            required=False,
+        ),
     },
-    name="targets", strict=False,
+    name="targets",
+    strict=False,
 )
 
 LOCAL_VALUES = pa.DataFrameSchema(
@@ -110,7 +185,8 @@ LOCAL_VALUES = pa.DataFrameSchema(
         "numerator": _count(present=False),
         "denominator": _count(present=False),
     },
-    name="local extract", strict=False,
+    name="local extract",
+    strict=False,
 )
 
 COMMENTARY = pa.DataFrameSchema(
@@ -121,13 +197,22 @@ COMMENTARY = pa.DataFrameSchema(
         "kind": _choice(COMMENTARY_KINDS),
         "text": _text(),
     },
-    name="commentary", strict=False,
+    name="commentary",
+    strict=False,
 )
 
 DFE_REQUIRED = ("time_period", "time_identifier", "geographic_level", "new_la_code", "la_name")
 # the geography and time columns of DfE's open data layout; the others are a file's measures and filters
-DFE_LAYOUT = DFE_REQUIRED + ("country_code", "country_name", "region_code", "region_name", "old_la_code",
-                             "lad_code", "lad_name", "opendata_id")
+DFE_LAYOUT = DFE_REQUIRED + (
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "old_la_code",
+    "lad_code",
+    "lad_name",
+    "opendata_id",
+)
 
 
 def check(df: pd.DataFrame, schema: pa.DataFrameSchema, file: str, first_row: int = 2) -> list[Problem]:
@@ -142,15 +227,24 @@ def check(df: pd.DataFrame, schema: pa.DataFrameSchema, file: str, first_row: in
         check_name = str(case.check)
         if case.column is None or case.schema_context == "DataFrameSchema":
             if check_name == "column_in_dataframe":
-                problems.append(Problem(file, first_row - 1, str(case.failure_case), None,
-                                        f"a column named '{case.failure_case}' in the header row "
-                                        f"(found: {', '.join(map(str, df.columns))})"))
+                problems.append(
+                    Problem(
+                        file,
+                        first_row - 1,
+                        str(case.failure_case),
+                        None,
+                        f"a column named '{case.failure_case}' in the header row "
+                        f"(found: {', '.join(map(str, df.columns))})",
+                    )
+                )
             else:
                 problems.append(Problem(file, None, None, str(case.failure_case), check_name))
             continue
         row = None if pd.isna(case.index) else int(case.index) + first_row
-        expected = {"not_nullable": "a value (this cell must not be blank)",
-                    "field_uniqueness": "each value only once in this column"}.get(check_name, check_name)
+        expected = {
+            "not_nullable": "a value (this cell must not be blank)",
+            "field_uniqueness": "each value only once in this column",
+        }.get(check_name, check_name)
         found = None if pd.isna(case.failure_case) else str(case.failure_case)
         problems.append(Problem(file, row, str(case.column), found, expected))
     return sorted(set(problems), key=lambda p: (p.row or 0, p.column or ""))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -17,28 +17,78 @@ import pandas as pd
 
 from kpitools import __version__
 from kpitools.core.authorities import Authority, resolve
-from kpitools.score.benchmarks import attach_benchmarks, benchmark_series, comparison_table, national_ranks
-from kpitools.core.files import atomic_path
 from kpitools.core.errors import ConfigError, PeriodError
-from kpitools.ingest.loaders import Dataset
+from kpitools.core.files import atomic_path
 from kpitools.core.periods import Period
+from kpitools.core.vocabulary import POLARITY_TEXT
+from kpitools.ingest.loaders import Dataset
+from kpitools.pack.tables import PackTables
+from kpitools.score.benchmarks import (
+    attach_benchmarks,
+    benchmark_series,
+    benchmarked_ids,
+    comparison_table,
+    national_ranks,
+)
 from kpitools.score.scoring import score
 from kpitools.score.summary import summarise, summary_sentences
-from kpitools.core.vocabulary import POLARITY_TEXT
-from kpitools.score.benchmarks import benchmarked_ids
-from kpitools.pack.tables import PackTables
 from kpitools.score.text import format_values, sentences
 
-
 SCORECARD_COLUMNS = [
-    "indicator_id", "title", "polarity", "polarity_text", "unit", "decimals", "frequency", "measure", "period",
-    "observation_period", "value", "value_text", "target", "target_annual", "target_prorated", "lower", "upper",
-    "target_text", "tolerance", "tolerance_type", "status", "status_reason", "rag", "rag_scheme", "dot_short",
-    "dot_long", "previous_value", "last_year_value", "numerator", "denominator", "small_number", "benchmark_year",
-    "published_value", "published_symbol", "published_note", "london", "england", "sn_mean", "sn_count",
-    "sn_listed", "sn_note", "comparator_mean", "comparator_count", "rank_polarity", "national_rank",
-    "national_count", "quartile", "rank_note", "sentence", "highlight", "improvement", "action",
-    "definition", "source",
+    "indicator_id",
+    "title",
+    "polarity",
+    "polarity_text",
+    "unit",
+    "decimals",
+    "frequency",
+    "measure",
+    "period",
+    "observation_period",
+    "value",
+    "value_text",
+    "target",
+    "target_annual",
+    "target_prorated",
+    "lower",
+    "upper",
+    "target_text",
+    "tolerance",
+    "tolerance_type",
+    "status",
+    "status_reason",
+    "rag",
+    "rag_scheme",
+    "dot_short",
+    "dot_long",
+    "previous_value",
+    "last_year_value",
+    "numerator",
+    "denominator",
+    "small_number",
+    "benchmark_year",
+    "published_value",
+    "published_symbol",
+    "published_note",
+    "london",
+    "england",
+    "sn_mean",
+    "sn_count",
+    "sn_listed",
+    "sn_note",
+    "comparator_mean",
+    "comparator_count",
+    "rank_polarity",
+    "national_rank",
+    "national_count",
+    "quartile",
+    "rank_note",
+    "sentence",
+    "highlight",
+    "improvement",
+    "action",
+    "definition",
+    "source",
 ]
 
 
@@ -65,7 +115,8 @@ def resolve_period(ds: Dataset, authority: Authority, period: str) -> Period:
     return Period("quarter", fy * 4 + q - 1)
 
 
-def _history_periods(ds: Dataset, authority: Authority, period: Period, years: int = 3) -> list[Period]:
+def _history_periods(period: Period, years: int = 3) -> list[Period]:
+    """The quarters of the trend: ``years`` years to ``period``."""
     first = period.shift(-4 * years + 1)
     return [first.shift(i) for i in range(period.ordinal - first.ordinal + 1)]
 
@@ -79,8 +130,14 @@ def _commentary(ds: Dataset, authority: str, period: str) -> pd.DataFrame:
     return wide.reindex(columns=["highlight", "improvement", "action"]).reset_index()
 
 
-def build_tables(ds: Dataset, authority: str, period: str = "latest", comparators: Sequence[str] = (),
-                 indicators: Sequence[str] = (), ranks: pd.DataFrame | None = None) -> PackTables:
+def build_tables(
+    ds: Dataset,
+    authority: str,
+    period: str = "latest",
+    comparators: Sequence[str] = (),
+    indicators: Sequence[str] = (),
+    ranks: pd.DataFrame | None = None,
+) -> PackTables:
     """Score one authority's pack: scorecard, summary, history, benchmark series and comparison.
 
     ``ranks`` is :func:`kpitools.score.benchmarks.national_ranks` of ``ds.benchmarks`` for the whole
@@ -99,11 +156,12 @@ def build_tables(ds: Dataset, authority: str, period: str = "latest", comparator
     if indicators:
         unknown = sorted(set(indicators) - set(ind["indicator_id"]))
         if unknown:
-            raise ConfigError(f"unknown indicator id(s) {', '.join(unknown)}; the framework has "
-                              f"{', '.join(ind['indicator_id'])}")
+            raise ConfigError(
+                f"unknown indicator id(s) {', '.join(unknown)}; the framework has {', '.join(ind['indicator_id'])}"
+            )
         ind = ind[ind["indicator_id"].isin(list(indicators))]
     scheme = ds.settings.rag_scheme_for(la.keys)
-    periods = _history_periods(ds, la, p)
+    periods = _history_periods(p)
     scored = score(ds.values, ind, ds.targets, [la.code], periods, scheme)
     if ranks is None:
         ranks = framework_ranks(ds)
@@ -116,35 +174,63 @@ def build_tables(ds: Dataset, authority: str, period: str = "latest", comparator
         card[col] = card[col].astype("object").fillna("")
     card["polarity_text"] = card["polarity"].map(POLARITY_TEXT)
     card["value_text"] = format_values(card["value"], card["unit"], card["decimals"])
-    band_text = (format_values(card["lower"], card["unit"], card["decimals"]) + "\u2013"
-                 + format_values(card["upper"], card["unit"], card["decimals"]))
-    card["target_text"] = np.where(card["polarity"].eq("band") & card["lower"].notna(), band_text,
-                                   format_values(card["target"], card["unit"], card["decimals"]))
+    band_text = (
+        format_values(card["lower"], card["unit"], card["decimals"])
+        + "\u2013"
+        + format_values(card["upper"], card["unit"], card["decimals"])
+    )
+    card["target_text"] = np.where(
+        card["polarity"].eq("band") & card["lower"].notna(),
+        band_text,
+        format_values(card["target"], card["unit"], card["decimals"]),
+    )
     card["small_number"] = card["denominator"].notna() & (card["denominator"] < ds.settings.small_denominator_below)
     card["sentence"] = sentences(card)
     order = {i: n for n, i in enumerate(ind["indicator_id"])}
     card = card.sort_values("indicator_id", key=lambda s: s.map(order)).reset_index(drop=True)
     card = card[SCORECARD_COLUMNS]
 
-    history = scored[["indicator_id", "period", "period_end", "value", "target", "lower", "upper", "rag", "status",
-                       "numerator", "denominator"]]
-    history = history[history["status"].isin(["rated", "no target", "not a target measure"])
-                      | history["value"].notna()].reset_index(drop=True)
+    history = scored[
+        [
+            "indicator_id",
+            "period",
+            "period_end",
+            "value",
+            "target",
+            "lower",
+            "upper",
+            "rag",
+            "status",
+            "numerator",
+            "denominator",
+        ]
+    ]
+    history = history[
+        history["status"].isin(["rated", "no target", "not a target measure"]) | history["value"].notna()
+    ].reset_index(drop=True)
     series = benchmark_series(ds.benchmarks, ds.neighbours, la.code, la.name, [c.code for c in comps])
     series = series[series["indicator_id"].isin(ind["indicator_id"])].reset_index(drop=True)
-    comparison = comparison_table(ds.benchmarks, ds.neighbours, card.assign(authority=la.code), la.code,
-                                  [c.code for c in comps], ranks)
+    comparison = comparison_table(
+        ds.benchmarks, ds.neighbours, card.assign(authority=la.code), la.code, [c.code for c in comps], ranks
+    )
     has_local = ds.values["authority"].eq(la.code).any()
     meta = {
-        "authority_code": la.code, "authority_old_code": la.old_code, "authority_name": la.name,
-        "region_name": la.region_name, "period": p.label, "period_label": p.long_label,
-        "period_end": p.end.date().isoformat(), "committee": ds.settings.committee_for(la.keys),
+        "authority_code": la.code,
+        "authority_old_code": la.old_code,
+        "authority_name": la.name,
+        "region_name": la.region_name,
+        "period": p.label,
+        "period_label": p.long_label,
+        "period_end": p.end.date().isoformat(),
+        "committee": ds.settings.committee_for(la.keys),
         "illustrative": bool(ds.settings.illustrative and has_local),
         "illustrative_note": ds.settings.illustrative_note if has_local else "",
         "has_local_data": bool(has_local),
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "kpitools_version": __version__, "rag_scheme": scheme,
-        "comparators": [c.name for c in comps], "comparator_codes": [c.code for c in comps],
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "kpitools_version": __version__,
+        "rag_scheme": scheme,
+        "comparators": [c.name for c in comps],
+        "comparator_codes": [c.code for c in comps],
         # The notebooks walk the indicators from here, so that placing stored sections needs no table.
         "indicators": list(card["indicator_id"]),
         "indicator_titles": dict(zip(card["indicator_id"], card["title"].astype(str))),
@@ -153,8 +239,9 @@ def build_tables(ds: Dataset, authority: str, period: str = "latest", comparator
         "summary_sentences": summary_sentences(card),
     }
     meta["summary_sentence"] = meta["summary_sentences"][0]
-    return PackTables(meta=meta, scorecard=card, summary=summarise(card), history=history,
-                      benchmarks=series, comparison=comparison)
+    return PackTables(
+        meta=meta, scorecard=card, summary=summarise(card), history=history, benchmarks=series, comparison=comparison
+    )
 
 
 def framework_ranks(ds: Dataset) -> pd.DataFrame:
@@ -173,9 +260,23 @@ def write_scorecard(card: pd.DataFrame, meta: dict, out: Path) -> Path:
         if suffix == ".csv":
             card.to_csv(tmp, index=False, encoding="utf-8")
         else:
-            keep = {k: meta[k] for k in ("authority_code", "authority_name", "period", "period_label",
-                                         "generated_at", "kpitools_version", "rag_scheme", "comparators",
-                                         "illustrative", "summary_sentence", "inputs") if k in meta}
+            keep = {
+                k: meta[k]
+                for k in (
+                    "authority_code",
+                    "authority_name",
+                    "period",
+                    "period_label",
+                    "generated_at",
+                    "kpitools_version",
+                    "rag_scheme",
+                    "comparators",
+                    "illustrative",
+                    "summary_sentence",
+                    "inputs",
+                )
+                if k in meta
+            }
             records = json.loads(card.to_json(orient="records", date_format="iso"))
             tmp.write_text(json.dumps({"meta": keep, "scorecard": records}, indent=2), encoding="utf-8")
     return out

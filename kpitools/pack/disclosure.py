@@ -28,8 +28,16 @@ from kpitools.pack.tables import PackTables
 
 DEFAULT_THRESHOLD = 6
 WITHHELD_TEXT = "withheld"
-_SCORECARD_COUNT_COLUMNS = ("value", "previous_value", "last_year_value", "published_value", "london", "england",
-                            "sn_mean", "comparator_mean")
+_SCORECARD_COUNT_COLUMNS = (
+    "value",
+    "previous_value",
+    "last_year_value",
+    "published_value",
+    "london",
+    "england",
+    "sn_mean",
+    "comparator_mean",
+)
 
 
 def small(values: pd.Series | np.ndarray, below: float = DEFAULT_THRESHOLD) -> np.ndarray:
@@ -116,8 +124,10 @@ def withhold_small_numbers(tables: PackTables, below: float = DEFAULT_THRESHOLD)
         card.loc[now, "status"] = "suppressed"
         card.loc[now, "rag"] = ""
         if "status_reason" in card.columns:
-            card.loc[now, "status_reason"] = (f"value suppressed: withheld for publication (a count of 1 to "
-                                              f"{int(np.ceil(below)) - 1}, or a figure derived from one)")
+            card.loc[now, "status_reason"] = (
+                f"value suppressed: withheld for publication (a count of 1 to "
+                f"{int(np.ceil(below)) - 1}, or a figure derived from one)"
+            )
         for col in ("dot_short", "dot_long"):
             if col in card.columns:
                 card.loc[now, col] = ""
@@ -126,10 +136,10 @@ def withhold_small_numbers(tables: PackTables, below: float = DEFAULT_THRESHOLD)
     if not withheld_periods.empty and {"period", "frequency"} <= set(card.columns):
         q = _quarter_ordinal(card["period"])
         step = card["frequency"].map({"biannual": 2, "annual": 4}).fillna(1)
-        hidden = set(zip(withheld_periods["indicator_id"], _quarter_ordinal(withheld_periods["period"])))
+        hidden_periods = set(zip(withheld_periods["indicator_id"], _quarter_ordinal(withheld_periods["period"])))
         for col, back in (("previous_value", step), ("last_year_value", 4)):
             if col in card.columns:
-                mask = [(i, o) in hidden for i, o in zip(card["indicator_id"], q - back)]
+                mask = [(i, o) in hidden_periods for i, o in zip(card["indicator_id"], q - back)]
                 card.loc[mask, col] = np.nan
     for col in _SCORECARD_COUNT_COLUMNS:
         if col in card.columns:
@@ -150,12 +160,19 @@ def withhold_small_numbers(tables: PackTables, below: float = DEFAULT_THRESHOLD)
     if {"title", "polarity", "target"} <= set(card.columns):
         card["sentence"] = sentences(card)
     meta = dict(tables.meta)
-    meta["disclosure"] = {"publish": True, "suppress_counts_below": below,
-                          "withheld_this_period": int(now.sum())}
+    meta["disclosure"] = {"publish": True, "suppress_counts_below": below, "withheld_this_period": int(now.sum())}
     summary = tables.summary
     if "status" in card.columns:
         summary = summarise(card)
         meta["summary_sentences"] = summary_sentences(card)
         meta["summary_sentence"] = meta["summary_sentences"][0]
-    return replace(tables, meta=meta, scorecard=card, summary=summary, history=history, benchmarks=benchmarks,
-                   comparison=comparison, sections={})
+    return replace(
+        tables,
+        meta=meta,
+        scorecard=card,
+        summary=summary,
+        history=history,
+        benchmarks=benchmarks,
+        comparison=comparison,
+        sections={},
+    )

@@ -14,9 +14,14 @@ from kpitools.pack.tables import PackTables
 __all__ = ["load_or_build_tables"]
 
 
-def load_or_build_tables(tables_dir: str | Path = "", data_dir: str | Path = "", authority: str = "",
-                         period: str = "latest", comparators: Sequence[str] = (),
-                         indicators: Sequence[str] = ()) -> PackTables:
+def load_or_build_tables(
+    tables_dir: str | Path = "",
+    data_dir: str | Path = "",
+    authority: str = "",
+    period: str = "latest",
+    comparators: Sequence[str] = (),
+    indicators: Sequence[str] = (),
+) -> PackTables:
     """For notebooks: read the tables ``kpitools report`` scored, or score them now (JupyterLab)."""
     if tables_dir:
         tables = PackTables.read(tables_dir)

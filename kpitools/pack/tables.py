@@ -26,7 +26,7 @@ FRAME_NAMES = ("scorecard", "summary", "history", "benchmarks", "comparison")
 SECTIONS_FILE = "sections.json"
 
 
-def _empty_frame() -> "pd.DataFrame":
+def _empty_frame() -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame()
@@ -75,7 +75,7 @@ class PackTables:
         return folder
 
     @classmethod
-    def read(cls, folder: str | Path) -> "PackTables":
+    def read(cls, folder: str | Path) -> PackTables:
         """Tables written by :meth:`write`. The metadata and sections are read now, each table
         on first use (tables written before sections were stored read as no sections)."""
         folder = Path(folder)
@@ -97,7 +97,7 @@ class PackTables:
             return self.__dict__[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def only(self, indicators: Sequence[str]) -> "PackTables":
+    def only(self, indicators: Sequence[str]) -> PackTables:
         """The same pack with only ``indicators`` (ids): tables, counts and summary sentences are
         cut down; sections of the whole pack are dropped, to be drawn again from what is left."""
         from kpitools.score.summary import summarise, summary_sentences
@@ -106,8 +106,9 @@ class PackTables:
         frames = {}
         for name in FRAME_NAMES:
             df = getattr(self, name)
-            frames[name] = df[df["indicator_id"].isin(keep)].reset_index(drop=True) \
-                if "indicator_id" in df.columns else df
+            frames[name] = (
+                df[df["indicator_id"].isin(keep)].reset_index(drop=True) if "indicator_id" in df.columns else df
+            )
         meta = dict(self.meta)
         for key in ("indicators", "benchmarked"):
             if key in meta:
@@ -118,6 +119,5 @@ class PackTables:
             frames["summary"] = summarise(frames["scorecard"])
             meta["summary_sentences"] = summary_sentences(frames["scorecard"])
             meta["summary_sentence"] = meta["summary_sentences"][0]
-        sections = {kind: {i: html for i, html in by_id.items() if i in keep}
-                    for kind, by_id in self.sections.items()}
+        sections = {kind: {i: html for i, html in by_id.items() if i in keep} for kind, by_id in self.sections.items()}
         return PackTables(meta=meta, sections={k: v for k, v in sections.items() if v}, **frames)

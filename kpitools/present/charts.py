@@ -24,16 +24,17 @@ import json
 import math
 import sys
 import threading
+from collections.abc import Mapping
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from kpitools.core.imports import import_jsonschema
-from kpitools.present.page import is_missing
 from kpitools.core.values import ROUNDS_TO_ZERO
 from kpitools.core.vocabulary import STATUS_WORDS
+from kpitools.present.page import is_missing
 
 if TYPE_CHECKING:
     import altair as alt
@@ -118,17 +119,15 @@ _ROLE_LEGEND = {
 }
 
 
-
 # --------------------------------------------------------------------------------------------
 # Formatting helpers (shared with kpitools.present.render)
 # --------------------------------------------------------------------------------------------
 
 
-
 def _decimals(row: Mapping[str, Any] | None, default: int = 1) -> int:
     if row is None:
         return default
-    d = row.get("decimals")
+    d: Any = row.get("decimals")
     if is_missing(d):
         return default
     try:
@@ -257,17 +256,33 @@ def _title(row: Mapping[str, Any]) -> str:
     return str(row.get("indicator_id", "Indicator")) if is_missing(t) else str(t)
 
 
-_CONFIG = dict(
-    font=FONT, background="white", aria=False,
-    axis=dict(labelColor=TEXT, titleColor=TEXT, labelFontSize=12, titleFontSize=12, gridColor="#E5E5E5",
-              domainColor="#505A5F", tickColor="#505A5F", titleFontWeight="bold"),
-    legend=dict(labelColor=TEXT, titleColor=TEXT, labelFontSize=12, titleFontSize=12, labelLimit=320,
-                symbolStrokeWidth=2.5),
+_CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "background": "white",
+    "aria": False,
+    "axis": {
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "labelFontSize": 12,
+        "titleFontSize": 12,
+        "gridColor": "#E5E5E5",
+        "domainColor": "#505A5F",
+        "tickColor": "#505A5F",
+        "titleFontWeight": "bold",
+    },
+    "legend": {
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "labelFontSize": 12,
+        "titleFontSize": 12,
+        "labelLimit": 320,
+        "symbolStrokeWidth": 2.5,
+    },
     # The continuous sizes are what Altair's default theme adds: kept so the specs are the ones
     # Altair wrote (every chart here sets its own width and height).
-    view=dict(continuousWidth=300, continuousHeight=300, stroke=None),
-    text=dict(font=FONT),
-)
+    "view": {"continuousWidth": 300, "continuousHeight": 300, "stroke": None},
+    "text": {"font": FONT},
+}
 
 #: The Vega-Lite version the specs are written for (Altair 6.3's); :func:`kpitools.present.render.chart_svg`
 #: asks vl-convert for this version.
@@ -296,8 +311,7 @@ def _altair() -> ModuleType:
 
 
 #: pandas' nullable dtypes, whose missing values are pd.NA.
-_NULLABLE = {"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32", "Float64",
-             "boolean"}
+_NULLABLE = {"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32", "Float64", "boolean"}
 
 
 def _column_values(col: pd.Series) -> list[Any]:
@@ -315,8 +329,10 @@ def _column_values(col: pd.Series) -> list[Any]:
         arr = col.to_numpy()
         return [v if ok else None for v, ok in zip(arr.tolist(), np.isfinite(arr).tolist())]
     # Object, text, categories and the nullable dtypes: missing values become null.
-    values = [None if missing else (v.item() if isinstance(v, np.generic) else v)
-              for v, missing in zip(col.astype(object).tolist(), col.isna().tolist())]
+    values = [
+        None if missing else (v.item() if isinstance(v, np.generic) else v)
+        for v, missing in zip(col.astype(object).tolist(), col.isna().tolist())
+    ]
     return [v.tolist() if isinstance(v, np.ndarray) else v for v in values]
 
 
@@ -399,7 +415,7 @@ def _name_view(unit: dict[str, Any], position: int) -> str:
     return unit["name"]
 
 
-def _as_altair(spec: dict[str, Any]) -> alt.TopLevelMixin:
+def _as_altair(spec: dict[str, Any]) -> Any:
     """The Altair chart object for a finished spec; its ``to_dict()`` gives ``spec`` back.
 
     Built from the spec's parts: ``alt.VConcatChart.from_dict(spec, validate=False)`` gives the same
@@ -408,8 +424,10 @@ def _as_altair(spec: dict[str, Any]) -> alt.TopLevelMixin:
     altair = _altair()
     kwds = dict(spec)
     if "params" in kwds:  # Altair lifts parameters as schema objects, not dicts
-        kwds["params"] = [altair.TopLevelSelectionParameter(**p) if "select" in p else altair.VariableParameter(**p)
-                          for p in kwds["params"]]
+        kwds["params"] = [
+            altair.TopLevelSelectionParameter(**p) if "select" in p else altair.VariableParameter(**p)
+            for p in kwds["params"]
+        ]
     if "vconcat" in kwds:
         kwds["vconcat"] = [_as_altair_view(altair, sub) for sub in kwds["vconcat"]]
         return altair.VConcatChart(**kwds)
@@ -434,6 +452,7 @@ def _series_encoding(order: list[str], values: list[Any], **extra: Any) -> dict[
 # --------------------------------------------------------------------------------------------
 # Trend chart
 # --------------------------------------------------------------------------------------------
+
 
 def _authority_name(benchmarks: pd.DataFrame, authority_name: str | None) -> str:
     if authority_name:
@@ -500,13 +519,18 @@ def _trend_series(history: pd.DataFrame, benchmarks: pd.DataFrame, row: Mapping[
         pos = _sorted_positions(_date_keys(period_end))
         when_all = period_end.tolist()
         when = [when_all[i] for i in pos]
-        label_all = (_text_values(history["period"]) if "period" in history.columns
-                     else _column_values(period_end.dt.strftime("%b %Y")))
+        label_all = (
+            _text_values(history["period"])
+            if "period" in history.columns
+            else _column_values(period_end.dt.strftime("%b %Y"))
+        )
         label = [label_all[i] for i in pos]
         local = pd.to_numeric(history["value"], errors="coerce") if "value" in history.columns else None
         target = pd.to_numeric(history["target"], errors="coerce") if "target" in history.columns else None
-        for values, key, drawn in ((local, name, local is not None and history["value"].notna().any()),
-                                   (target, "Target", target is not None and target.notna().any())):
+        for values, key, drawn in (
+            (local, name, local is not None and history["value"].notna().any()),
+            (target, "Target", target is not None and target.notna().any()),
+        ):
             if drawn:
                 value_parts.append(values)
                 part_rows.append(pos)
@@ -522,8 +546,16 @@ def _trend_series(history: pd.DataFrame, benchmarks: pd.DataFrame, row: Mapping[
                 lower, upper = _column_values(lo), _column_values(hi)
                 keep = [i for i in pos if both[i]]
                 band_dates = [when_all[i] for i in keep]
-                band = [{"date": _iso(when_all[i]), "lower": lower[i], "upper": upper[i], "series": "Target band",
-                         "period": label_all[i]} for i in keep]
+                band = [
+                    {
+                        "date": _iso(when_all[i]),
+                        "lower": lower[i],
+                        "upper": upper[i],
+                        "series": "Target band",
+                        "period": label_all[i],
+                    }
+                    for i in keep
+                ]
                 order.append("Target band")
 
     if not benchmarks.empty:
@@ -561,10 +593,11 @@ def _trend_series(history: pd.DataFrame, benchmarks: pd.DataFrame, row: Mapping[
     value_rows = [offset + r for offset, rows_ in zip(offsets, part_rows) for r in rows_]
     converted, missing = _values_of_parts(value_parts)
     point_values = [converted[i] for i in value_rows]
-    points = [{"date": _iso(d), "value": v, "series": s, "period": p, "label": format_value(v, unit, dec)}
-              for d, v, s, p in zip(dates, point_values, series, periods)]
-    return _Trend(points, dates, [not missing[i] for i in value_rows], value_parts, value_rows, band, band_dates,
-                  order)
+    points = [
+        {"date": _iso(d), "value": v, "series": s, "period": p, "label": format_value(v, unit, dec)}
+        for d, v, s, p in zip(dates, point_values, series, periods)
+    ]
+    return _Trend(points, dates, [not missing[i] for i in value_rows], value_parts, value_rows, band, band_dates, order)
 
 
 def _values_of_parts(parts: list[pd.Series]) -> tuple[list[Any], list[bool]]:
@@ -634,48 +667,87 @@ def trend_spec(
     x = {"field": "date", "type": "temporal", "title": None, "axis": _time_axis(trend.dates + trend.band_dates)}
     y_scale = {"zero": False, "nice": True, "padding": 12}
     y = {"field": "value", "type": "quantitative", "title": y_title, "scale": y_scale, "axis": {"format": fmt}}
-    tooltip = [{"field": "series", "type": "nominal", "title": "Series"},
-               {"field": "period", "type": "nominal", "title": "Period"},
-               {"field": "label", "type": "nominal", "title": "Value"}]
+    tooltip = [
+        {"field": "series", "type": "nominal", "title": "Series"},
+        {"field": "period", "type": "nominal", "title": "Period"},
+        {"field": "label", "type": "nominal", "title": "Value"},
+    ]
 
     data = _Datasets()
     layers: list[tuple[Any, dict[str, Any]]] = []
     if trend.band:
-        layers.append((trend.band, {
-            "mark": {"type": "area", "interpolate": "step-before", "opacity": 0.55},
-            "encoding": {"x": x, "y": {**y, "field": "lower"}, "y2": {"field": "upper"}, "color": color},
-        }))
+        layers.append(
+            (
+                trend.band,
+                {
+                    "mark": {"type": "area", "interpolate": "step-before", "opacity": 0.55},
+                    "encoding": {"x": x, "y": {**y, "field": "lower"}, "y2": {"field": "upper"}, "color": color},
+                },
+            )
+        )
     target = [p for p in trend.points if p["series"] == "Target"]
     if target:
-        layers.append((target, {
-            "mark": {"type": "line", "interpolate": "step-before", "strokeWidth": 2},
-            "encoding": {"x": x, "y": y, "color": color, "strokeDash": dash},
-        }))
+        layers.append(
+            (
+                target,
+                {
+                    "mark": {"type": "line", "interpolate": "step-before", "strokeWidth": 2},
+                    "encoding": {"x": x, "y": y, "color": color, "strokeDash": dash},
+                },
+            )
+        )
     drawn = [i for i, (p, has) in enumerate(zip(trend.points, trend.has_value)) if has and p["series"] != "Target"]
     lines = [trend.points[i] for i in drawn]
     if lines:
-        layers.append((lines, {
-            "mark": {"type": "line", "strokeWidth": 2.5},
-            "encoding": {"x": x, "y": y, "color": color, "strokeDash": dash,
-                         "detail": {"field": "series", "type": "nominal"}},
-        }))
+        layers.append(
+            (
+                lines,
+                {
+                    "mark": {"type": "line", "strokeWidth": 2.5},
+                    "encoding": {
+                        "x": x,
+                        "y": y,
+                        "color": color,
+                        "strokeDash": dash,
+                        "detail": {"field": "series", "type": "nominal"},
+                    },
+                },
+            )
+        )
         point_encoding = {"x": x, "y": y, "color": color, "shape": shape}
         if interactive:
             point_encoding["tooltip"] = tooltip
-        layers.append((lines, {
-            "mark": {"type": "point", "filled": True, "size": 55, "opacity": 1, "strokeWidth": 1.5},
-            "encoding": point_encoding,
-        }))
+        layers.append(
+            (
+                lines,
+                {
+                    "mark": {"type": "point", "filled": True, "size": 55, "opacity": 1, "strokeWidth": 1.5},
+                    "encoding": point_encoding,
+                },
+            )
+        )
         local = [i for i in drawn if trend.points[i]["series"] == name]
         if local:
             # The latest local value, as sorting by date would give it (a missing date sorts last).
             keys = np.array([trend.dates[i].value for i in local], dtype="i8").view("datetime64[ns]")  # NaT: NaT
             latest = local[_sorted_positions(keys)[-1]]
-            layers.append(([dict(trend.points[latest])], {
-                "mark": {"type": "text", "align": "left", "dx": 8, "dy": -10, "fontWeight": "bold", "fontSize": 13,
-                         "color": PALETTE["dark_blue"]},
-                "encoding": {"x": x, "y": y, "text": {"field": "label", "type": "nominal"}},
-            }))
+            layers.append(
+                (
+                    [dict(trend.points[latest])],
+                    {
+                        "mark": {
+                            "type": "text",
+                            "align": "left",
+                            "dx": 8,
+                            "dy": -10,
+                            "fontWeight": "bold",
+                            "fontSize": 13,
+                            "color": PALETTE["dark_blue"],
+                        },
+                        "encoding": {"x": x, "y": y, "text": {"field": "label", "type": "nominal"}},
+                    },
+                )
+            )
     plot = _layer_spec(data, layers, width=width, height=height)
     spec = _top_level({"vconcat": [plot, _line_legend(data, order, styles, width)], "spacing": 14}, data)
     if interactive and spec["vconcat"][0]["layer"]:
@@ -726,9 +798,17 @@ def trend_chart(
         colour, point shape and dash pattern; one legend naming every series. An ``altair.Chart``
         saying so when there is nothing to draw. Its ``to_dict()`` is :func:`trend_spec`.
     """
-    return _as_altair(trend_spec(history_one_indicator, benchmarks_one_indicator, indicator_row,
-                                 authority_name=authority_name, width=width, height=height,
-                                 interactive=interactive))
+    return _as_altair(
+        trend_spec(
+            history_one_indicator,
+            benchmarks_one_indicator,
+            indicator_row,
+            authority_name=authority_name,
+            width=width,
+            height=height,
+            interactive=interactive,
+        )
+    )
 
 
 def _quarter_label_expr() -> str:
@@ -770,13 +850,27 @@ def _time_axis(when: list[pd.Timestamp]) -> dict[str, Any]:
         month = int(dates[0].month)
         ticks = pd.date_range(dates[0], dates[-1], freq=f"YE-{dates[0].strftime('%b').upper()}")
         label = {"labelExpr": _fy_label_expr(1)} if month == 3 else {"format": "%b %Y"}
-        return {"values": _tick_values(_thin(ticks)), "labelAngle": 0, "labelOverlap": False, "labelFlush": False,
-                "grid": False, "labelFontSize": 11, **label}
+        return {
+            "values": _tick_values(_thin(ticks)),
+            "labelAngle": 0,
+            "labelOverlap": False,
+            "labelFlush": False,
+            "grid": False,
+            "labelFontSize": 11,
+            **label,
+        }
     if month_ends and months <= {3, 6, 9, 12} and len(dates) <= 80:
         # Quarter ends, labelled as financial quarters; the latest period is always labelled.
         ticks = pd.date_range(dates[0], dates[-1], freq="QE-DEC")
-        return {"values": _tick_values(_thin(ticks)), "labelExpr": _quarter_label_expr(), "labelAngle": 0,
-                "labelOverlap": False, "labelFlush": False, "grid": False, "labelFontSize": 11}
+        return {
+            "values": _tick_values(_thin(ticks)),
+            "labelExpr": _quarter_label_expr(),
+            "labelAngle": 0,
+            "labelOverlap": False,
+            "labelFlush": False,
+            "grid": False,
+            "labelFontSize": 11,
+        }
     return {"format": "%b %Y", "labelAngle": 0, "labelOverlap": "greedy", "tickCount": 6, "grid": False}
 
 
@@ -784,12 +878,22 @@ def _line_legend(data: _Datasets, order: list[str], styles: list[dict[str, Any]]
     """A legend drawn with marks, showing each series' line pattern AND point shape together."""
     cols = 2
     col_width = width / cols
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, series in enumerate(order):
         c, r = i % cols, i // cols
         x0 = c * col_width
-        rows.append({"series": series, "row": r, "x0": x0, "x1": x0 + 34, "xm": x0 + 17, "xt": x0 + 44,
-                     "is_band": series == "Target band", "has_point": series not in ("Target", "Target band")})
+        rows.append(
+            {
+                "series": series,
+                "row": r,
+                "x0": x0,
+                "x1": x0 + 34,
+                "xm": x0 + 17,
+                "xt": x0 + 44,
+                "is_band": series == "Target band",
+                "has_point": series not in ("Target", "Target band"),
+            }
+        )
     n_rows = rows[-1]["row"] + 1
     xs = {"domain": [0, width], "range": [0, width]}
     ys = {"domain": [0, max(1, n_rows - 1)], "range": [9, 9 + 22 * max(1, n_rows - 1)]}
@@ -801,16 +905,38 @@ def _line_legend(data: _Datasets, order: list[str], styles: list[dict[str, Any]]
     def x(field: str) -> dict[str, Any]:
         return {"field": field, "type": "quantitative", "scale": xs, "axis": None}
 
-    layers = [
-        (rows, {"transform": [{"filter": "!datum.is_band"}], "mark": {"type": "rule", "strokeWidth": 2.5},
-                "encoding": {"x": x("x0"), "x2": {"field": "x1"}, "y": y, "color": color, "strokeDash": dash}}),
-        (rows, {"transform": [{"filter": "datum.is_band"}], "mark": {"type": "rect", "opacity": 0.55, "height": 14},
-                "encoding": {"x": x("x0"), "x2": {"field": "x1"}, "y": y, "color": color}}),
-        (rows, {"transform": [{"filter": "datum.has_point"}],
+    layers: list[tuple[Any, dict[str, Any]]] = [
+        (
+            rows,
+            {
+                "transform": [{"filter": "!datum.is_band"}],
+                "mark": {"type": "rule", "strokeWidth": 2.5},
+                "encoding": {"x": x("x0"), "x2": {"field": "x1"}, "y": y, "color": color, "strokeDash": dash},
+            },
+        ),
+        (
+            rows,
+            {
+                "transform": [{"filter": "datum.is_band"}],
+                "mark": {"type": "rect", "opacity": 0.55, "height": 14},
+                "encoding": {"x": x("x0"), "x2": {"field": "x1"}, "y": y, "color": color},
+            },
+        ),
+        (
+            rows,
+            {
+                "transform": [{"filter": "datum.has_point"}],
                 "mark": {"type": "point", "filled": True, "size": 60, "opacity": 1},
-                "encoding": {"x": x("xm"), "y": y, "color": color, "shape": shape}}),
-        (rows, {"mark": {"type": "text", "align": "left", "baseline": "middle", "fontSize": 12, "color": TEXT},
-                "encoding": {"x": x("xt"), "y": y, "text": {"field": "series", "type": "nominal"}}}),
+                "encoding": {"x": x("xm"), "y": y, "color": color, "shape": shape},
+            },
+        ),
+        (
+            rows,
+            {
+                "mark": {"type": "text", "align": "left", "baseline": "middle", "fontSize": 12, "color": TEXT},
+                "encoding": {"x": x("xt"), "y": y, "text": {"field": "series", "type": "nominal"}},
+            },
+        ),
     ]
     return _layer_spec(data, layers, width=width, height=22 * n_rows - 4)
 
@@ -850,8 +976,9 @@ def benchmark_trend_spec(
         A complete Vega-Lite spec.
     """
     empty = pd.DataFrame(columns=["indicator_id", "period", "period_end", "value", "target", "lower", "upper"])
-    return trend_spec(empty, benchmarks_one_indicator, indicator_row, authority_name=authority_name,
-                      width=width, height=height)
+    return trend_spec(
+        empty, benchmarks_one_indicator, indicator_row, authority_name=authority_name, width=width, height=height
+    )
 
 
 def benchmark_trend_chart(
@@ -883,21 +1010,30 @@ def benchmark_trend_chart(
     altair.VConcatChart
         As :func:`trend_chart`; its ``to_dict()`` is :func:`benchmark_trend_spec`.
     """
-    return _as_altair(benchmark_trend_spec(benchmarks_one_indicator, indicator_row, authority_name=authority_name,
-                                           width=width, height=height))
+    return _as_altair(
+        benchmark_trend_spec(
+            benchmarks_one_indicator, indicator_row, authority_name=authority_name, width=width, height=height
+        )
+    )
 
 
 def _empty_spec(message: str, width: int, height: int) -> dict[str, Any]:
     """A chart that only says ``message`` (when there is nothing to draw)."""
     data = _Datasets()
-    chart = {"data": data.ref([{"text": message}]), "mark": {"type": "text", "fontSize": 14, "color": TEXT},
-             "encoding": {"text": {"field": "text", "type": "nominal"}}, "width": width, "height": min(height, 60)}
+    chart = {
+        "data": data.ref([{"text": message}]),
+        "mark": {"type": "text", "fontSize": 14, "color": TEXT},
+        "encoding": {"text": {"field": "text", "type": "nominal"}},
+        "width": width,
+        "height": min(height, 60),
+    }
     return _top_level(chart, data)
 
 
 # --------------------------------------------------------------------------------------------
 # Comparison bars
 # --------------------------------------------------------------------------------------------
+
 
 def _polarity(row: Mapping[str, Any]) -> str:
     """How published figures are ranked: the row's ``rank_polarity`` where it has one (a band or
@@ -949,26 +1085,40 @@ def _ranking(comparison: pd.DataFrame, row: Mapping[str, Any]) -> _Ranking | Non
     # Best first by value (missing last), then by name: a stable sort, as sort_values' lexsort.
     def best_first(i: int) -> tuple[Any, ...]:
         v = values[i]
-        return (missing[i], 0 if missing[i] else (v if ascending else -v),
-                name_missing[i], "" if name_missing[i] else la_names[i])
+        return (
+            missing[i],
+            0 if missing[i] else (v if ascending else -v),
+            name_missing[i],
+            "" if name_missing[i] else la_names[i],
+        )
 
     bars = sorted((i for i in range(len(df)) if not is_ref[i]), key=best_first)
     shown = df["la_name"].astype(str).tolist()
-    names = [f"{shown[i]} (selected)" if roles[i] == "selected" else
-             (f"{shown[i]} (comparator)" if roles[i] == "comparator" else str(shown[i])) for i in bars]
+    names = [
+        f"{shown[i]} (selected)"
+        if roles[i] == "selected"
+        else (f"{shown[i]} (comparator)" if roles[i] == "comparator" else str(shown[i]))
+        for i in bars
+    ]
     # Position among the authorities shown, best = 1; equal values at the displayed precision share
     # the better position (as DfE's LAIT ranks do).
     rounded = df["value"].round(dec).tolist()
     pool = [rounded[i] for i in bars if not missing[i]]
-    positions = [None if missing[i] or not ranked else
-                 1 + sum((w < rounded[i]) if ascending else (w > rounded[i]) for w in pool) for i in bars]
+    positions = [
+        None if missing[i] or not ranked else 1 + sum((w < rounded[i]) if ascending else (w > rounded[i]) for w in pool)
+        for i in bars
+    ]
     refs = [i for i in range(len(df)) if is_ref[i] and not missing[i]]
     raw_roles = df["role"].tolist()
     symbols = df["symbol"].fillna("").astype(str).tolist() if "symbol" in df.columns else [""] * len(df)
     return _Ranking(
-        rows=df, roles=role, bars=bars,
+        rows=df,
+        roles=role,
+        bars=bars,
         labels=[published_label(values[i], symbols[i], unit, dec, missing="no published figure") for i in bars],
-        names=names, positions=positions, refs=refs,
+        names=names,
+        positions=positions,
+        refs=refs,
         ref_labels=[f"{raw_roles[i]} {format_value(values[i], unit, dec)}" for i in refs],
     )
 
@@ -1021,40 +1171,89 @@ def comparison_spec(
     columns["role"] = _column_values(r.roles)
     columns["bar_value"] = _column_values(r.rows["value"].fillna(0.0))
     roles = [columns["role"][i] for i in r.bars]
-    bars = [{**{col: values[i] for col, values in columns.items()}, "label": label, "name": name,
-             "role_text": _ROLE_LEGEND.get(role, role), "position": position}
-            for i, role, label, name, position in zip(r.bars, roles, r.labels, r.names, r.positions)]
+    bars = [
+        {
+            **{col: values[i] for col, values in columns.items()},
+            "label": label,
+            "name": name,
+            "role_text": _ROLE_LEGEND.get(role, role),
+            "position": position,
+        }
+        for i, role, label, name, position in zip(r.bars, roles, r.labels, r.names, r.positions)
+    ]
     values = r.rows["value"].tolist()
     roles_present = [role for role in _ROLE_COLOURS if role in set(roles)]
     height = bar_height * len(bars)
-    y = {"field": "name", "type": "nominal", "sort": list(r.names), "title": None,
-         "axis": {"labelFontSize": 12, "labelLimit": 260, "ticks": False, "domain": False,
-                  "labelFontWeight": {"expr": "indexof(datum.value, ' (selected)') >= 0 ? 'bold' : 'normal'"}}}
+    y = {
+        "field": "name",
+        "type": "nominal",
+        "sort": list(r.names),
+        "title": None,
+        "axis": {
+            "labelFontSize": 12,
+            "labelLimit": 260,
+            "ticks": False,
+            "domain": False,
+            "labelFontWeight": {"expr": "indexof(datum.value, ' (selected)') >= 0 ? 'bold' : 'normal'"},
+        },
+    }
     max_value = max([v for v in [values[i] for i in r.bars + r.refs] if not is_missing(v)] or [1.0])
-    x_scale = {"domain": [0, float(max_value * 1.04)], "nice": False, "zero": True}
-    x = {"field": "bar_value", "type": "quantitative", "title": unit_label(unit), "scale": x_scale,
-         "axis": {"format": f",.{dec}f", "grid": True, "tickCount": 5}}
-    color = {"field": "role_text", "type": "nominal", "title": None,
-             "scale": {"domain": [_ROLE_LEGEND[role] for role in roles_present],
-                       "range": [_ROLE_COLOURS[role] for role in roles_present]},
-             "legend": {"orient": "bottom", "direction": "horizontal", "symbolType": "square"}}
+    x_scale: dict[str, Any] = {"domain": [0, float(max_value * 1.04)], "nice": False, "zero": True}
+    x = {
+        "field": "bar_value",
+        "type": "quantitative",
+        "title": unit_label(unit),
+        "scale": x_scale,
+        "axis": {"format": f",.{dec}f", "grid": True, "tickCount": 5},
+    }
+    color = {
+        "field": "role_text",
+        "type": "nominal",
+        "title": None,
+        "scale": {
+            "domain": [_ROLE_LEGEND[role] for role in roles_present],
+            "range": [_ROLE_COLOURS[role] for role in roles_present],
+        },
+        "legend": {"orient": "bottom", "direction": "horizontal", "symbolType": "square"},
+    }
     text = {"field": "label", "type": "nominal"}
     layers: list[tuple[Any, dict[str, Any]]] = [
-        (bars, {"mark": {"type": "bar", "height": max(8, bar_height - 6)},
-                "encoding": {"x": x, "y": y, "color": color,
-                             "tooltip": [{"field": f, "type": "nominal"} for f in ("la_name", "label", "role_text")]}}),
+        (
+            bars,
+            {
+                "mark": {"type": "bar", "height": max(8, bar_height - 6)},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": color,
+                    "tooltip": [{"field": f, "type": "nominal"} for f in ("la_name", "label", "role_text")],
+                },
+            },
+        ),
     ]
     # Values in a column to the right of the plot, like a table: never crossed by the reference lines.
     labels = [
-        (bars, {"transform": [{"filter": "(datum.role !== 'selected')"}],
+        (
+            bars,
+            {
+                "transform": [{"filter": "(datum.role !== 'selected')"}],
                 "mark": {"type": "text", "align": "left", "fontSize": 12, "color": TEXT},
-                "encoding": {"x": {"value": width + 10}, "y": y, "text": text}}),
-        (bars, {"transform": [{"filter": "(datum.role === 'selected')"}],
+                "encoding": {"x": {"value": width + 10}, "y": y, "text": text},
+            },
+        ),
+        (
+            bars,
+            {
+                "transform": [{"filter": "(datum.role === 'selected')"}],
                 "mark": {"type": "text", "align": "left", "fontSize": 12, "color": TEXT, "fontWeight": "bold"},
-                "encoding": {"x": {"value": width + 10}, "y": y, "text": text}}),
+                "encoding": {"x": {"value": width + 10}, "y": y, "text": text},
+            },
+        ),
     ]
-    ref_styles = {"London": (_STYLES["London"]["color"], [2, 2]),
-                  "England": (_STYLES["England"]["color"], [8, 3, 2, 3])}
+    ref_styles = {
+        "London": (_STYLES["London"]["color"], [2, 2]),
+        "England": (_STYLES["England"]["color"], [8, 3, 2, 3]),
+    }
     # Reference labels stacked above the plot (one line each) so they never collide.
     ref_x = {"field": "bar_value", "type": "quantitative", "scale": x_scale}
     raw_roles = r.rows["role"].tolist()
@@ -1064,23 +1263,61 @@ def comparison_spec(
         colour, dash = ref_styles.get(str(raw_roles[ref]), (PALETTE["dark_grey"], [4, 2]))
         one = [{"bar_value": columns["value"][ref], "label": r.ref_labels[k]}]
         offset = -4 - 16 * (len(r.refs) - 1 - i)
-        layers.append((one, {"mark": {"type": "rule", "strokeWidth": 2, "strokeDash": dash, "color": colour,
-                                      "y": offset + 2, "y2": height},
-                             "encoding": {"x": ref_x}}))
+        layers.append(
+            (
+                one,
+                {
+                    "mark": {
+                        "type": "rule",
+                        "strokeWidth": 2,
+                        "strokeDash": dash,
+                        "color": colour,
+                        "y": offset + 2,
+                        "y2": height,
+                    },
+                    "encoding": {"x": ref_x},
+                },
+            )
+        )
         # The reference line keeps its colour (3:1 is enough for graphics); its label is text and
         # needs 4.5:1, which London's turquoise (3.17:1 on white) does not give.
-        layers.append((one, {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12, "fontWeight": "bold",
-                                      "color": TEXT, "baseline": "bottom", "y": offset + 4},
-                             "encoding": {"x": ref_x, "text": text}}))
+        layers.append(
+            (
+                one,
+                {
+                    "mark": {
+                        "type": "text",
+                        "align": "left",
+                        "dx": 4,
+                        "fontSize": 12,
+                        "fontWeight": "bold",
+                        "color": TEXT,
+                        "baseline": "bottom",
+                        "y": offset + 4,
+                    },
+                    "encoding": {"x": ref_x, "text": text},
+                },
+            )
+        )
     zones = band_zones(row)
     if zones:
         # the target band behind the bars: green inside, amber within the tolerance of an edge
         x_scale["domain"][1] = max(x_scale["domain"][1], float(zones[-1]["x2"]) * 1.04)
         zone_x = {"field": "x", "type": "quantitative", "scale": x_scale}
-        layers.insert(0, (zones, {"mark": {"type": "rect", "opacity": 0.25, "y": 0, "y2": height},
-                                  "encoding": {"x": zone_x, "x2": {"field": "x2"},
-                                               "color": {"field": "colour", "type": "nominal", "scale": None,
-                                                         "legend": None}}}))
+        layers.insert(
+            0,
+            (
+                zones,
+                {
+                    "mark": {"type": "rect", "opacity": 0.25, "y": 0, "y2": height},
+                    "encoding": {
+                        "x": zone_x,
+                        "x2": {"field": "x2"},
+                        "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None},
+                    },
+                },
+            ),
+        )
     data = _Datasets()
     chart = _layer_spec(data, layers + labels, width=width, height=height)  # labels drawn last, on top
     return _top_level(chart, data, axisY={"labelPadding": 6})
@@ -1093,11 +1330,15 @@ def band_text(row: Mapping[str, Any]) -> str:
         return ""
     unit, dec = _unit(row), _decimals(row)
     green = next((z for z in zones if z["zone"] == "green"), None)
-    text = (f"the target band, {format_value(zones[0]['x'], unit, dec)} to "
-            f"{format_value(zones[-1]['x2'], unit, dec)}, is shaded")
+    text = (
+        f"the target band, {format_value(zones[0]['x'], unit, dec)} to "
+        f"{format_value(zones[-1]['x2'], unit, dec)}, is shaded"
+    )
     if green and len(zones) > 1:
-        text += (f": green from {format_value(green['x'], unit, dec)} to {format_value(green['x2'], unit, dec)}, "
-                 "amber within the tolerance of each edge")
+        text += (
+            f": green from {format_value(green['x'], unit, dec)} to {format_value(green['x2'], unit, dec)}, "
+            "amber within the tolerance of each edge"
+        )
     return text
 
 
@@ -1111,7 +1352,11 @@ def band_zones(row: Mapping[str, Any]) -> list[dict[str, Any]]:
     ...                                                     "tolerance": 1, "tolerance_type": "absolute"})]
     [(10.0, 11.0, 'amber'), (11.0, 15.0, 'green'), (15.0, 16.0, 'amber')]
     """
-    if str(row.get("polarity", "")).strip().lower() != "band" or is_missing(row.get("lower")) or is_missing(row.get("upper")):
+    if (
+        str(row.get("polarity", "")).strip().lower() != "band"
+        or is_missing(row.get("lower"))
+        or is_missing(row.get("upper"))
+    ):
         return []
     lo, up = float(row["lower"]), float(row["upper"])
     tol = 0.0 if is_missing(row.get("tolerance")) else float(row["tolerance"])
@@ -1119,9 +1364,11 @@ def band_zones(row: Mapping[str, Any]) -> list[dict[str, Any]]:
         tol *= up - lo
     tol = min(tol, (up - lo) / 2)
     amber, green = RAG_COLOURS["Amber"], RAG_COLOURS["Green"]
-    zones = [{"x": lo, "x2": lo + tol, "zone": "amber", "colour": amber},
-             {"x": lo + tol, "x2": up - tol, "zone": "green", "colour": green},
-             {"x": up - tol, "x2": up, "zone": "amber", "colour": amber}]
+    zones: list[dict[str, Any]] = [
+        {"x": lo, "x2": lo + tol, "zone": "amber", "colour": amber},
+        {"x": lo + tol, "x2": up - tol, "zone": "green", "colour": green},
+        {"x": up - tol, "x2": up, "zone": "amber", "colour": amber},
+    ]
     return [z for z in zones if z["x2"] > z["x"]]
 
 
@@ -1160,6 +1407,7 @@ def comparison_bars(
 # --------------------------------------------------------------------------------------------
 # Summary chart
 # --------------------------------------------------------------------------------------------
+
 
 def _summary_records(summary: pd.DataFrame) -> list[dict[str, Any]]:
     """One row per bar: Green, Amber and Red (even when 0), then each unrated status with a count."""
@@ -1202,18 +1450,50 @@ def summary_spec(summary: pd.DataFrame, *, width: int = 420, bar_height: int = 3
     colours = [RAG_COLOURS.get(c, NEUTRAL) for c in order]
     maxc = max(1, max(r["count"] for r in rows))
     # No axis: every bar has its count written at its end.
-    x = {"field": "count", "type": "quantitative", "title": None,
-         "scale": {"domain": [0, maxc * 1.15], "nice": False}, "axis": None}
-    y = {"field": "category", "type": "nominal", "sort": order, "title": None,
-         "axis": {"labelFontSize": 13, "ticks": False, "domain": False}}
+    x = {
+        "field": "count",
+        "type": "quantitative",
+        "title": None,
+        "scale": {"domain": [0, maxc * 1.15], "nice": False},
+        "axis": None,
+    }
+    y = {
+        "field": "category",
+        "type": "nominal",
+        "sort": order,
+        "title": None,
+        "axis": {"labelFontSize": 13, "ticks": False, "domain": False},
+    }
     colour = {"field": "category", "type": "nominal", "scale": {"domain": order, "range": colours}, "legend": None}
     data = _Datasets()
-    chart = _layer_spec(data, [
-        (rows, {"mark": {"type": "bar", "stroke": TEXT, "strokeWidth": 1, "height": bar_height - 8},
-                "encoding": {"x": x, "y": y, "color": colour}}),
-        (rows, {"mark": {"type": "text", "align": "left", "dx": 5, "fontSize": 13, "fontWeight": "bold", "color": TEXT},
-                "encoding": {"x": x, "y": y, "text": {"field": "count", "type": "quantitative"}}}),
-    ], width=width, height=bar_height * max(1, len(rows)))
+    chart = _layer_spec(
+        data,
+        [
+            (
+                rows,
+                {
+                    "mark": {"type": "bar", "stroke": TEXT, "strokeWidth": 1, "height": bar_height - 8},
+                    "encoding": {"x": x, "y": y, "color": colour},
+                },
+            ),
+            (
+                rows,
+                {
+                    "mark": {
+                        "type": "text",
+                        "align": "left",
+                        "dx": 5,
+                        "fontSize": 13,
+                        "fontWeight": "bold",
+                        "color": TEXT,
+                    },
+                    "encoding": {"x": x, "y": y, "text": {"field": "count", "type": "quantitative"}},
+                },
+            ),
+        ],
+        width=width,
+        height=bar_height * max(1, len(rows)),
+    )
     return _top_level(chart, data)
 
 
@@ -1240,6 +1520,7 @@ def summary_chart(summary: pd.DataFrame, *, width: int = 420, bar_height: int = 
 # --------------------------------------------------------------------------------------------
 # Text alternatives and data tables
 # --------------------------------------------------------------------------------------------
+
 
 def _last_valid(df: pd.DataFrame, col: str) -> pd.Series | None:
     if df.empty or col not in df.columns:
@@ -1294,8 +1575,11 @@ def describe_trend(
             if s.empty:
                 continue
             s = s.sort_values("benchmark_year").iloc[-1]
-            label = {name: f"{name} (published)", "Statistical neighbours": "statistical neighbours' average",
-                     "Comparators": "comparators' average"}.get(series, series)
+            label = {
+                name: f"{name} (published)",
+                "Statistical neighbours": "statistical neighbours' average",
+                "Comparators": "comparators' average",
+            }.get(series, series)
             year = benchmark_year_label(s["benchmark_year"], s.get("year_end"))
             by_year.setdefault(year, []).append(f"{label} {format_value(s['value'], unit, dec)}")
         for year, items in by_year.items():
@@ -1303,8 +1587,12 @@ def describe_trend(
     return ". ".join(sentences) + ". The figures are in the tables below the chart."
 
 
-def describe_comparison(comparison_one_indicator: pd.DataFrame, indicator_row: Mapping[str, Any] | pd.Series,
-                        *, year_label: str | None = None) -> str:
+def describe_comparison(
+    comparison_one_indicator: pd.DataFrame,
+    indicator_row: Mapping[str, Any] | pd.Series,
+    *,
+    year_label: str | None = None,
+) -> str:
     """A text alternative for :func:`comparison_bars` (``year_label`` e.g. "year to March 2025")."""
     row = _row(indicator_row)
     bars, refs = _comparison_frame(comparison_one_indicator, row)
@@ -1314,13 +1602,19 @@ def describe_comparison(comparison_one_indicator: pd.DataFrame, indicator_row: M
     unit, dec = _unit(row), _decimals(row)
     with_value = bars.dropna(subset=["value"])
     n = len(with_value)
-    year = bars["benchmark_year"].dropna().iloc[0] if "benchmark_year" in bars.columns and bars["benchmark_year"].notna().any() else None
+    year = (
+        bars["benchmark_year"].dropna().iloc[0]
+        if "benchmark_year" in bars.columns and bars["benchmark_year"].notna().any()
+        else None
+    )
     text = f"Bar chart: {title}"
     if year_label or year is not None:
         text += f", {year_label or benchmark_year_label(year)}"
     if not is_ranked(row):
-        text += (f", {n} authorit{'y' if n == 1 else 'ies'} listed by value, largest first (not ranked: "
-                 "no published figure is better or worse than another)")
+        text += (
+            f", {n} authorit{'y' if n == 1 else 'ies'} listed by value, largest first (not ranked: "
+            "no published figure is better or worse than another)"
+        )
         if band_zones(row):
             text += f"; {band_text(row)}"
         for _, r in with_value.iterrows():
@@ -1335,14 +1629,18 @@ def describe_comparison(comparison_one_indicator: pd.DataFrame, indicator_row: M
     if not sel.empty:
         pos = int(sel.iloc[0]["position"])
         joint = "joint " if int((with_value["position"] == pos).sum()) > 1 else ""
-        text += (f". {sel.iloc[0]['la_name']} is {joint}{_ordinal(pos)} of {n} at "
-                 f"{format_value(sel.iloc[0]['value'], unit, dec)}")
+        text += (
+            f". {sel.iloc[0]['la_name']} is {joint}{_ordinal(pos)} of {n} at "
+            f"{format_value(sel.iloc[0]['value'], unit, dec)}"
+        )
     elif (bars["role"] == "selected").any():
         text += f". {bars[bars['role'] == 'selected'].iloc[0]['la_name']} has no published figure"
     if n:
         best, worst = with_value.iloc[0], with_value.iloc[-1]
-        text += (f"; best {best['la_name']} {format_value(best['value'], unit, dec)}, "
-                 f"lowest-ranked {worst['la_name']} {format_value(worst['value'], unit, dec)}")
+        text += (
+            f"; best {best['la_name']} {format_value(best['value'], unit, dec)}, "
+            f"lowest-ranked {worst['la_name']} {format_value(worst['value'], unit, dec)}"
+        )
     for _, r in refs.iterrows():
         text += f"; {r['role']} {format_value(r['value'], unit, dec)}"
     return text + ". The figures are in the table below the chart."
@@ -1381,39 +1679,59 @@ def trend_tables(
     out: list[tuple[str, pd.DataFrame]] = []
     if not h.empty:
         h = h.assign(period_end=pd.to_datetime(h["period_end"])).sort_values("period_end")
-        t = pd.DataFrame({"Period": h["period"].astype(str),
-                          name: [format_value(v, unit, dec) for v in h.get("value", pd.Series(dtype=float))]})
+        t = pd.DataFrame(
+            {
+                "Period": h["period"].astype(str),
+                name: [format_value(v, unit, dec) for v in h.get("value", pd.Series(dtype=float))],
+            }
+        )
         has_band = {"lower", "upper"} <= set(h.columns) and h[["lower", "upper"]].notna().all(axis=1).any()
         if has_band:
             t["Target band"] = [
-                "–" if is_missing(lo) or is_missing(hi) else f"{format_value(lo, unit, dec)} to {format_value(hi, unit, dec)}"
-                for lo, hi in zip(h["lower"], h["upper"])]
+                "–"
+                if is_missing(lo) or is_missing(hi)
+                else f"{format_value(lo, unit, dec)} to {format_value(hi, unit, dec)}"
+                for lo, hi in zip(h["lower"], h["upper"])
+            ]
         elif "target" in h.columns:
             t["Target"] = [format_value(v, unit, dec) for v in h["target"]]
         if "rag" in h.columns:
             status = h["status"] if "status" in h.columns else pd.Series([""] * len(h), index=h.index)
-            t["Rating"] = [str(r) if not is_missing(r) and str(r) else
-                           STATUS_WORDS.get(str(s).lower(), "–") if not is_missing(s) else "–"
-                           for r, s in zip(h["rag"], status)]
+            t["Rating"] = [
+                str(r)
+                if not is_missing(r) and str(r)
+                else STATUS_WORDS.get(str(s).lower(), "–")
+                if not is_missing(s)
+                else "–"
+                for r, s in zip(h["rag"], status)
+            ]
         out.append((f"{name}: {_title(row)} by period", t.reset_index(drop=True)))
     if not b.empty:
         b = b.assign(value=pd.to_numeric(b["value"], errors="coerce"))
-        b["Year"] = [benchmark_year_label(y, e) for y, e in zip(b["benchmark_year"], b.get("year_end", [None] * len(b)))]
+        b["Year"] = [
+            benchmark_year_label(y, e) for y, e in zip(b["benchmark_year"], b.get("year_end", [None] * len(b)))
+        ]
         b["_order"] = b["benchmark_year"]
-        wide = (b.groupby(["_order", "Year", "series"], sort=True)["value"].first()
-                .unstack("series").reset_index())
+        wide = b.groupby(["_order", "Year", "series"], sort=True)["value"].first().unstack("series").reset_index()
         cols = [c for c in [name, "London", "England", "Statistical neighbours", "Comparators"] if c in wide.columns]
         t = wide[["Year"] + cols].copy()
         for c in cols:
             t[c] = [format_value(v, unit, dec) for v in t[c]]
-        t = t.rename(columns={name: f"{name} (published)", "Statistical neighbours": "Statistical neighbours (average)",
-                              "Comparators": "Comparators (average)"})
+        t = t.rename(
+            columns={
+                name: f"{name} (published)",
+                "Statistical neighbours": "Statistical neighbours (average)",
+                "Comparators": "Comparators (average)",
+            }
+        )
         t.columns.name = None
         out.append((f"Published figures by year: {_title(row)}", t.reset_index(drop=True)))
     return out
 
 
-def comparison_table(comparison_one_indicator: pd.DataFrame, indicator_row: Mapping[str, Any] | pd.Series) -> pd.DataFrame:
+def comparison_table(
+    comparison_one_indicator: pd.DataFrame, indicator_row: Mapping[str, Any] | pd.Series
+) -> pd.DataFrame:
     """The ranked comparison as display text: ``Position, Authority, Value, Role, National rank``.
 
     Ordered best first by polarity, London and England at the end. Equal values (at the displayed
@@ -1427,18 +1745,27 @@ def comparison_table(comparison_one_indicator: pd.DataFrame, indicator_row: Mapp
     for _, r in bars.iterrows():
         has = not is_missing(r["value"]) and not is_missing(r["position"])
         joint = has and int((bars["position"] == r["position"]).sum()) > 1
-        rows.append({
-            "Position": (f"{int(r['position'])}=" if joint else str(int(r["position"]))) if has else "–",
-            "Authority": str(r["la_name"]),
-            "Value": str(r["label"]),
-            "Role": _ROLE_LEGEND.get(r["role"], str(r["role"])),
-            "National rank": "–" if is_missing(r.get("rank")) else str(int(r["rank"])),
-            "Note": "" if is_missing(r.get("note")) else str(r.get("note")),
-        })
+        rows.append(
+            {
+                "Position": (f"{int(r['position'])}=" if joint else str(int(r["position"]))) if has else "–",
+                "Authority": str(r["la_name"]),
+                "Value": str(r["label"]),
+                "Role": _ROLE_LEGEND.get(r["role"], str(r["role"])),
+                "National rank": "–" if is_missing(r.get("rank")) else str(int(r["rank"])),
+                "Note": "" if is_missing(r.get("note")) else str(r.get("note")),
+            }
+        )
     for _, r in refs.iterrows():
-        rows.append({"Position": "–", "Authority": str(r["la_name"]) if not is_missing(r.get("la_name")) else str(r["role"]),
-                     "Value": format_value(r["value"], unit, dec), "Role": f"{r['role']} figure",
-                     "National rank": "–", "Note": ""})
+        rows.append(
+            {
+                "Position": "–",
+                "Authority": str(r["la_name"]) if not is_missing(r.get("la_name")) else str(r["role"]),
+                "Value": format_value(r["value"], unit, dec),
+                "Role": f"{r['role']} figure",
+                "National rank": "–",
+                "Note": "",
+            }
+        )
     columns = ["Position", "Authority", "Value", "Role", "National rank", "Note"]
     out = pd.DataFrame(rows, columns=columns)
     return out if out["Note"].str.strip().ne("").any() else out.drop(columns=["Note"])
@@ -1454,14 +1781,20 @@ def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
             cat = str(r["category"])
             word = cat if group == "rag" else STATUS_WORDS.get(cat.lower(), cat.capitalize())
             pct = "–" if is_missing(r.get("percent")) else f"{int(round(float(r['percent'])))}%"
-            out.append({"Category": word, "Number of indicators": str(int(r["count"])),
-                        "Percent": f"{pct} of {heading}" if pct != "–" else pct})
+            out.append(
+                {
+                    "Category": word,
+                    "Number of indicators": str(int(r["count"])),
+                    "Percent": f"{pct} of {heading}" if pct != "–" else pct,
+                }
+            )
     return pd.DataFrame(out, columns=["Category", "Number of indicators", "Percent"])
 
 
 # --------------------------------------------------------------------------------------------
 # Exploration (JupyterLab only: interactive, never exported)
 # --------------------------------------------------------------------------------------------
+
 
 def explorer_spec(
     history: pd.DataFrame,
@@ -1494,23 +1827,36 @@ def explorer_spec(
         if not trend.points:
             continue
         # A frame again, so that pandas gives the values one type across the indicators.
-        rows.append(pd.DataFrame({
-            "date": pd.Series(trend.dates),
-            "value": pd.concat(trend.value_parts, ignore_index=True).iloc[trend.value_rows].reset_index(drop=True),
-            **{col: [p[col] for p in trend.points] for col in ("series", "period", "label")},
-            "indicator": f"{ind}: {title}",
-        }))
-    data = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
-        columns=["date", "value", "series", "period", "label", "indicator"])
+        frame = pd.DataFrame(
+            {
+                "date": pd.Series(trend.dates),
+                "value": pd.concat(trend.value_parts, ignore_index=True).iloc[trend.value_rows].reset_index(drop=True),
+                **{col: [p[col] for p in trend.points] for col in ("series", "period", "label")},
+                "indicator": f"{ind}: {title}",
+            }
+        )
+        local = frame.loc[frame["series"].isin([name, "Target"]), "date"]
+        if not local.empty:  # published years from ``years_before`` before the first local period
+            frame = frame[frame["date"] >= local.min() - pd.DateOffset(years=years_before)]
+        rows.append(frame)
+    data = (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else pd.DataFrame(columns=["date", "value", "series", "period", "label", "indicator"])
+    )
     options = list(dict.fromkeys(data["indicator"])) or ["(no data)"]
-    pick = {"name": "indicator_pick", "value": options[0],
-            "bind": {"input": "select", "options": options, "name": "Indicator: "}}
+    pick = {
+        "name": "indicator_pick",
+        "value": options[0],
+        "bind": {"input": "select", "options": options, "name": "Indicator: "},
+    }
     legend_select = {"select": {"type": "point", "fields": ["series"]}, "bind": "legend"}
     legend_pick = {"name": _param_name(legend_select), **legend_select}
     order = [name, "Target", f"{name} (published, annual)"] + [_SERIES_LEGEND[s] for s in _BENCHMARK_SERIES]
     styles = [_style_for(s, name) for s in order]
-    color = _series_encoding(order, [s["color"] for s in styles], title="Series",
-                             legend={"orient": "bottom", "columns": 2})
+    color = _series_encoding(
+        order, [s["color"] for s in styles], title="Series", legend={"orient": "bottom", "columns": 2}
+    )
     dash = _series_encoding(order, [s["dash"] for s in styles], legend=None)
     shape = _series_encoding(order, [s["shape"] for s in styles], legend=None)
     opacity = {"condition": {"param": legend_pick["name"], "value": 1.0}, "value": 0.15}
@@ -1518,21 +1864,44 @@ def explorer_spec(
     y = {"field": "value", "type": "quantitative", "title": "Value", "scale": {"zero": False}}
     picked = {"filter": "(datum.indicator === indicator_pick)"}
     not_target = {"filter": "(datum.series !== 'Target')"}
-    tooltip = [{"field": "series", "type": "nominal", "title": "Series"},
-               {"field": "period", "type": "nominal", "title": "Period"},
-               {"field": "label", "type": "nominal", "title": "Value"}]
+    tooltip = [
+        {"field": "series", "type": "nominal", "title": "Series"},
+        {"field": "period", "type": "nominal", "title": "Period"},
+        {"field": "label", "type": "nominal", "title": "Value"},
+    ]
     layers = [
-        (data, {"transform": [picked, {"filter": "(datum.series === 'Target')"}],
+        (
+            data,
+            {
+                "transform": [picked, {"filter": "(datum.series === 'Target')"}],
                 "mark": {"type": "line", "strokeWidth": 2, "interpolate": "step-before"},
-                "encoding": {"x": x, "y": y, "color": color, "strokeDash": dash, "opacity": opacity}}),
-        (data, {"transform": [picked, not_target], "mark": {"type": "line", "strokeWidth": 2.5},
-                "encoding": {"x": x, "y": y, "color": color, "strokeDash": dash, "opacity": opacity}}),
-        (data, {"transform": [picked, not_target], "mark": {"type": "point", "filled": True, "size": 60},
-                "encoding": {"x": x, "y": y, "color": color, "shape": shape, "opacity": opacity, "tooltip": tooltip}}),
+                "encoding": {"x": x, "y": y, "color": color, "strokeDash": dash, "opacity": opacity},
+            },
+        ),
+        (
+            data,
+            {
+                "transform": [picked, not_target],
+                "mark": {"type": "line", "strokeWidth": 2.5},
+                "encoding": {"x": x, "y": y, "color": color, "strokeDash": dash, "opacity": opacity},
+            },
+        ),
+        (
+            data,
+            {
+                "transform": [picked, not_target],
+                "mark": {"type": "point", "filled": True, "size": 60},
+                "encoding": {"x": x, "y": y, "color": color, "shape": shape, "opacity": opacity, "tooltip": tooltip},
+            },
+        ),
     ]
     datasets = _Datasets()
-    spec = _top_level(_layer_spec(datasets, layers, width=width, height=height,
-                                  title={"text": {"expr": "indicator_pick"}, "anchor": "start"}), datasets)
+    spec = _top_level(
+        _layer_spec(
+            datasets, layers, width=width, height=height, title={"text": {"expr": "indicator_pick"}, "anchor": "start"}
+        ),
+        datasets,
+    )
     # The legend selection lives in the first layer's view; the drop-down is a plain variable.
     spec["params"] = _fresh([pick, {**legend_pick, "views": [_name_view(spec["layer"][0], 0)]}])
     return spec
@@ -1571,5 +1940,14 @@ def explorer_chart(
     -----
     Needs a JavaScript renderer (JupyterLab); the committee pack uses the static charts instead.
     """
-    return _as_altair(explorer_spec(history, benchmarks, scorecard, authority_name=authority_name, width=width,
-                                    height=height, years_before=years_before))
+    return _as_altair(
+        explorer_spec(
+            history,
+            benchmarks,
+            scorecard,
+            authority_name=authority_name,
+            width=width,
+            height=height,
+            years_before=years_before,
+        )
+    )

@@ -17,21 +17,34 @@ from kpitools.present import render as r
 __all__ = ["index_page", "index_body"]
 
 
-def index_page(title: str, meta: Mapping[str, Any], summary: Any, reports: list[tuple[str, str]],
-               downloads: list[tuple[str, str]], notebooks: list[dict[str, Any]],
-               summary_html: str | None = None) -> str:
+def index_page(
+    title: str,
+    meta: Mapping[str, Any],
+    summary: Any,
+    reports: list[tuple[str, str]],
+    downloads: list[tuple[str, str]],
+    notebooks: list[dict[str, Any]],
+    summary_html: str | None = None,
+) -> str:
     """The whole index page, rendered from ``pack_index.html.j2``."""
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR / TEMPLATE_NAME)),
-                             autoescape=True, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR / TEMPLATE_NAME)), autoescape=True, keep_trailing_newline=True
+    )
     body = index_body(title, meta, summary, reports, downloads, notebooks, summary_html)
     return env.get_template("pack_index.html.j2").render(title=title, body=Markup(body))
 
 
-def index_body(title: str, meta: Mapping[str, Any], summary: Any, reports: list[tuple[str, str]],
-               downloads: list[tuple[str, str]], notebooks: list[dict[str, Any]],
-               summary_html: str | None = None) -> str:
+def index_body(
+    title: str,
+    meta: Mapping[str, Any],
+    summary: Any,
+    reports: list[tuple[str, str]],
+    downloads: list[tuple[str, str]],
+    notebooks: list[dict[str, Any]],
+    summary_html: str | None = None,
+) -> str:
     """The index page's content, between the page head and foot (HTML)."""
     parts = [f'<header class="kpi-title"><h1>{r.esc(title)}</h1>']
     if meta.get("committee"):
@@ -50,8 +63,11 @@ def index_body(title: str, meta: Mapping[str, Any], summary: Any, reports: list[
     elif summary is not None or meta.get("summary_sentence"):
         parts.append('<h2 id="summary">Summary</h2>')
         if summary is not None and len(summary):
-            parts.append(r.summary_block(summary, " ".join(meta.get("summary_sentences") or [])
-                                         or meta.get("summary_sentence")).data)
+            parts.append(
+                r.summary_block(
+                    summary, " ".join(meta.get("summary_sentences") or []) or meta.get("summary_sentence")
+                ).data
+            )
         else:
             parts.append(f'<p class="kpi-lead">{r.esc(meta.get("summary_sentence"))}</p>')
     if downloads:
@@ -61,10 +77,16 @@ def index_body(title: str, meta: Mapping[str, Any], summary: Any, reports: list[
     parts.append(r.provenance_block(meta).data)
     rows = "".join(
         f'<tr><th scope="row">{r.esc(n["notebook"])}</th><td>{r.esc(n["html"])}</td>'
-        f'<td><code class="kpi-hash">{r.esc(n["notebook_sha256"])}</code></td></tr>' for n in notebooks)
+        f'<td><code class="kpi-hash">{r.esc(n["notebook_sha256"])}</code></td></tr>'
+        for n in notebooks
+    )
     caption = "Report notebooks and their SHA-256 checksums"
-    parts.append(r.table_wrap(f'<table class="kpi-table kpi-inputs"><caption>{caption}</caption><thead><tr>'
-                              '<th scope="col">Notebook</th><th scope="col">Page</th>'
-                              f'<th scope="col">SHA-256 of the notebook</th></tr></thead><tbody>{rows}</tbody></table>',
-                              caption))
+    parts.append(
+        r.table_wrap(
+            f'<table class="kpi-table kpi-inputs"><caption>{caption}</caption><thead><tr>'
+            '<th scope="col">Notebook</th><th scope="col">Page</th>'
+            f'<th scope="col">SHA-256 of the notebook</th></tr></thead><tbody>{rows}</tbody></table>',
+            caption,
+        )
+    )
     return "\n".join(parts)

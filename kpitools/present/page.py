@@ -17,8 +17,9 @@ import math
 import re
 import sys
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from IPython.display import HTML
 
@@ -36,7 +37,7 @@ class Fragment(HTML):
         super().__init__(data=data)
         self.kpi_metadata = dict(metadata or {})
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None):
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None):  # noqa: ARG002  (IPython's protocol)
         data = {"text/html": self.data}
         return data, ({TITLE_METADATA_KEY: self.kpi_metadata} if self.kpi_metadata else {})
 
@@ -77,7 +78,6 @@ def is_missing(value: Any) -> bool:
     return False
 
 
-
 def esc(value: Any, missing: str = "") -> str:
     """Text from data, escaped for HTML (``None``/NaN give ``missing``)."""
     if is_missing(value):
@@ -108,6 +108,7 @@ def slug(text: Any) -> str:
 # --------------------------------------------------------------------------------------------
 # Headings, title, banner
 # --------------------------------------------------------------------------------------------
+
 
 def _heading_html(text: Any, level: int = 2, id: str | None = None) -> str:
     level = min(6, max(1, int(level)))
@@ -151,8 +152,7 @@ def title_block(meta: Mapping[str, Any], report_name: str) -> Fragment:
     name = _text(meta.get("authority_name")) or _text(meta.get("authority_code")) or "Authority"
     committee = _text(meta.get("committee"))
     when = esc(_period_text(meta))
-    parts = ['<header class="kpi-title">',
-             f"<h1>{esc(name)}: {esc(report_name)}</h1>"]
+    parts = ['<header class="kpi-title">', f"<h1>{esc(name)}: {esc(report_name)}</h1>"]
     if committee:
         parts.append(f'<p class="kpi-committee">{esc(committee)}</p>')
     if when:
@@ -162,8 +162,7 @@ def title_block(meta: Mapping[str, Any], report_name: str) -> Fragment:
 
 
 def _banner_html(text: Any, label: str = "Illustrative data") -> str:
-    return (f'<div class="kpi-banner" role="note"><p><strong>{esc(label)}.</strong> '
-            f"{esc(text)}</p></div>")
+    return f'<div class="kpi-banner" role="note"><p><strong>{esc(label)}.</strong> {esc(text)}</p></div>'
 
 
 def banner(text: Any, label: str = "Illustrative data") -> Fragment:
@@ -174,8 +173,10 @@ def banner(text: Any, label: str = "Illustrative data") -> Fragment:
 def contents(items: Sequence[tuple[str, str]], label: str = "Contents") -> Fragment:
     """A list of links to the page's sections: ``[(id, text), ...]``."""
     links = "".join(f'<li><a href="#{esc(i)}">{esc(t)}</a></li>' for i, t in items)
-    return Fragment(f'<nav class="kpi-contents" aria-label="{esc(label)}"><h2 class="kpi-contents-title">'
-                    f"{esc(label)}</h2><ol>{links}</ol></nav>")
+    return Fragment(
+        f'<nav class="kpi-contents" aria-label="{esc(label)}"><h2 class="kpi-contents-title">'
+        f"{esc(label)}</h2><ol>{links}</ol></nav>"
+    )
 
 
 def table_wrap(table_html: str, caption: Any) -> str:
@@ -185,13 +186,13 @@ def table_wrap(table_html: str, caption: Any) -> str:
     keyboard user can then scroll it with the arrow keys (WCAG 2.1.1; axe-core's
     scrollable-region-focusable). Its name is the table's caption.
     """
-    return (f'<div class="kpi-table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0">'
-            f"{table_html}</div>")
+    return f'<div class="kpi-table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0">{table_html}</div>'
 
 
 # --------------------------------------------------------------------------------------------
 # Provenance
 # --------------------------------------------------------------------------------------------
+
 
 def format_timestamp(value: Any) -> str:
     """``2025-11-03T09:15:00+00:00`` gives ``3 November 2025 at 09:15 UTC``."""
@@ -202,15 +203,16 @@ def format_timestamp(value: Any) -> str:
     except (TypeError, ValueError):
         return _text(value)
     if ts.tzinfo is not None:
-        ts = ts.astimezone(timezone.utc)
+        ts = ts.astimezone(UTC)
         zone = " UTC"
     else:
         zone = ""
     return f"{ts.day} {ts.strftime('%B %Y')} at {ts.strftime('%H:%M')}{zone}"
 
 
-def provenance_block(meta: Mapping[str, Any], *, level: int = 2, heading_text: str = "Provenance",
-                     extra: Mapping[str, Any] | None = None) -> Fragment:
+def provenance_block(
+    meta: Mapping[str, Any], *, level: int = 2, heading_text: str = "Provenance", extra: Mapping[str, Any] | None = None
+) -> Fragment:
     """Where the figures come from: input files with SHA-256, period, generation time, versions.
 
     Parameters
@@ -241,7 +243,7 @@ def provenance_block(meta: Mapping[str, Any], *, level: int = 2, heading_text: s
         facts.append(("RAG rule set", _text(meta.get("rag_scheme"))))
     if _text(meta.get("generated_at")):
         facts.append(("Figures generated", format_timestamp(meta.get("generated_at"))))
-    facts.append(("Page built", format_timestamp(datetime.now(timezone.utc).isoformat(timespec="seconds"))))
+    facts.append(("Page built", format_timestamp(datetime.now(UTC).isoformat(timespec="seconds"))))
     facts.append(("kpitools version", _text(meta.get("kpitools_version")) or _package_version()))
     facts.append(("Code revision (git)", _text(git) or "not a git checkout"))
     if meta.get("illustrative"):
@@ -252,14 +254,24 @@ def provenance_block(meta: Mapping[str, Any], *, level: int = 2, heading_text: s
     inputs = meta.get("inputs") or []
     rows = "".join(
         f'<tr><th scope="row">{esc(i.get("path"))}</th><td><code class="kpi-hash">{esc(i.get("sha256"))}</code></td></tr>'
-        for i in inputs if isinstance(i, Mapping))
+        for i in inputs
+        if isinstance(i, Mapping)
+    )
     caption = "Input files and their SHA-256 checksums"
-    table = (table_wrap(f'<table class="kpi-table kpi-inputs"><caption>{caption}</caption><thead><tr>'
-                        f'<th scope="col">File</th><th scope="col">SHA-256</th></tr>'
-                        f"</thead><tbody>{rows}</tbody></table>", caption) if rows else
-             '<p class="kpi-none">No input files are recorded.</p>')
-    return Fragment(f'<section class="kpi-provenance">{_heading_html(heading_text, level, id="provenance")}'
-                    f'<dl class="kpi-facts-list">{dl}</dl>{table}</section>')
+    table = (
+        table_wrap(
+            f'<table class="kpi-table kpi-inputs"><caption>{caption}</caption><thead><tr>'
+            f'<th scope="col">File</th><th scope="col">SHA-256</th></tr>'
+            f"</thead><tbody>{rows}</tbody></table>",
+            caption,
+        )
+        if rows
+        else '<p class="kpi-none">No input files are recorded.</p>'
+    )
+    return Fragment(
+        f'<section class="kpi-provenance">{_heading_html(heading_text, level, id="provenance")}'
+        f'<dl class="kpi-facts-list">{dl}</dl>{table}</section>'
+    )
 
 
 def _package_version() -> str:

@@ -15,21 +15,41 @@ Rules every fragment follows
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
 from kpitools.core.vocabulary import BAND_RULE, RAG_SCHEME_RULES, STATUS_MEANINGS, STATUS_WORDS
 from kpitools.present import charts as _charts
 from kpitools.present.charts import format_value
+
 # The blocks that need only the metadata live in .page, which a notebook kernel imports without
 # pandas; they are part of this module's API too.
 from kpitools.present.page import (  # noqa: F401
-    TITLE_METADATA_KEY, Fragment, _heading_html, _paragraphs, _period_text, _text, _uid, banner, contents, esc,
-    format_timestamp, heading, is_missing, page_title, paragraph, provenance_block, slug, table_wrap, title_block,
+    TITLE_METADATA_KEY,
+    Fragment,
+    _heading_html,
+    _paragraphs,
+    _period_text,
+    _text,
+    _uid,
+    banner,
+    contents,
+    esc,
+    format_timestamp,
+    heading,
+    is_missing,
+    page_title,
+    paragraph,
+    provenance_block,
+    slug,
+    table_wrap,
+    title_block,
 )
 
 __all__ = [
@@ -57,10 +77,10 @@ __all__ = [
 ]
 
 
-
 # --------------------------------------------------------------------------------------------
 # Charts as accessible SVG figures
 # --------------------------------------------------------------------------------------------
+
 
 def _vl_version(spec: Mapping[str, Any]) -> str | None:
     """The Vega-Lite version (``"6.4"``) the spec declares in ``$schema``, if vl-convert has it.
@@ -92,7 +112,7 @@ def _unique_ids(svg: str, prefix: str) -> str:
     return svg
 
 
-def chart_svg(chart: Any, scale: float = 1.0) -> str:
+def chart_svg(chart: Any) -> str:
     """Render a Vega-Lite dict (such as :func:`kpitools.present.charts.trend_spec` gives) or an Altair
     chart to SVG text in this process with vl-convert.
 
@@ -108,8 +128,7 @@ def chart_svg(chart: Any, scale: float = 1.0) -> str:
     key = hashlib.sha256(json.dumps([spec, version], sort_keys=True, default=str).encode("utf-8")).hexdigest()
     if key in _SVG_DRAWN:
         return _SVG_DRAWN[key]
-    kwargs = {"vl_version": version} if version else {}
-    svg = vlc.vegalite_to_svg(spec, **kwargs)
+    svg = vlc.vegalite_to_svg(spec, vl_version=version) if version else vlc.vegalite_to_svg(spec)
     svg = re.sub(r"^\s*<\?xml[^>]*>\s*", "", svg)
     if "<script" in svg.lower():  # never expected from vl-convert; refuse rather than publish it
         raise ValueError("the rendered chart contains a script element")
@@ -139,12 +158,14 @@ def _accessible_svg(svg: str, alt_text: str, title: str) -> str:
     style = f' style="max-width:{width.group(1)}px"' if width else ""
     # The accessible name is the text alternative itself (aria-label, repeated in <title> for
     # tools that read SVG titles); <desc> holds the caption. The figure is labelled by its caption.
-    opening = (f'<svg{attrs} role="img" aria-label="{esc(alt_text)}" focusable="false" class="{esc(classes)}"{style}>'
-               f'<title id="{uid}-title">{esc(alt_text)}</title><desc id="{uid}-desc">{esc(title)}</desc>')
+    opening = (
+        f'<svg{attrs} role="img" aria-label="{esc(alt_text)}" focusable="false" class="{esc(classes)}"{style}>'
+        f'<title id="{uid}-title">{esc(alt_text)}</title><desc id="{uid}-desc">{esc(title)}</desc>'
+    )
     # Inside role="img" everything is presentational: Vega's mark containers keep
     # role="graphics-symbol" / aria-roledescription even with aria off, which axe-core reports as
     # images without a text alternative (svg-img-alt). The text alternative is the whole chart's.
-    return opening + _INNER_TAG.sub(lambda t: _INNER_ARIA.sub("", t.group(0)), svg[m.end():])
+    return opening + _INNER_TAG.sub(lambda t: _INNER_ARIA.sub("", t.group(0)), svg[m.end() :])
 
 
 _INNER_TAG = re.compile(r"<[A-Za-z][^<>]*>")  # start tags only: chart text is left alone
@@ -198,8 +219,7 @@ def svg_figure(
     svg = _accessible_svg(chart_svg(chart), alt_text, caption)
     cap_id = _uid("figcap")
     tables = _tables_html(data_table_df, table_caption or caption)
-    details = (f'<details class="kpi-data"><summary>{esc(summary_text)}</summary>{tables}</details>'
-               if tables else "")
+    details = f'<details class="kpi-data"><summary>{esc(summary_text)}</summary>{tables}</details>' if tables else ""
     return Fragment(
         f'<figure class="kpi-figure" role="group" aria-labelledby="{cap_id}">'
         f'<div class="kpi-chart-wrap">{svg}</div>'
@@ -239,8 +259,10 @@ def _data_table_html(df: pd.DataFrame, caption: str, *, row_header: bool = True,
             else:
                 cells.append(f"<td{klass}>{value}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="{cls}"><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>")
+    return (
+        f'<table class="{cls}"><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def data_table(df: pd.DataFrame, caption: str, *, row_header: bool = True) -> Fragment:
@@ -277,15 +299,19 @@ def dot_text(dot: Any) -> str:
     d = _text(dot).lower()
     if d in _DOT:
         arrow, word = _DOT[d]
-        return (f'<span class="kpi-dot kpi-dot--{word}"><span class="kpi-arrow" aria-hidden="true">{arrow}'
-                f"</span> {word}</span>")
-    return ('<span class="kpi-dot kpi-dot--none"><span aria-hidden="true">\u2013</span>'
-            '<span class="visually-hidden">no comparison</span></span>')
+        return (
+            f'<span class="kpi-dot kpi-dot--{word}"><span class="kpi-arrow" aria-hidden="true">{arrow}'
+            f"</span> {word}</span>"
+        )
+    return (
+        '<span class="kpi-dot kpi-dot--none"><span aria-hidden="true">\u2013</span>'
+        '<span class="visually-hidden">no comparison</span></span>'
+    )
 
 
 def _num(row: Mapping[str, Any], col: str) -> str:
     unit = _text(row.get("unit")).lower()
-    dec = row.get("decimals")
+    dec: Any = row.get("decimals")
     dec = 1 if is_missing(dec) else int(dec)
     return esc(format_value(row.get(col), unit, dec))
 
@@ -295,8 +321,9 @@ def _value_cell(row: Mapping[str, Any], text_col: str, num_col: str) -> str:
     return esc(t) if t else _num(row, num_col)
 
 
-def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
-                    meta: Mapping[str, Any] | None = None) -> Fragment:
+def scorecard_table(
+    scorecard_df: pd.DataFrame, caption: str | None = None, *, meta: Mapping[str, Any] | None = None
+) -> Fragment:
     """The committee scorecard as an accessible table, with a key to its abbreviations.
 
     Parameters
@@ -319,7 +346,10 @@ def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
     meta = meta or {}
     if caption is None:
         period = _text(meta.get("period")) or (
-            _text(scorecard_df["period"].dropna().iloc[0]) if "period" in scorecard_df and scorecard_df["period"].notna().any() else "")
+            _text(scorecard_df["period"].dropna().iloc[0])
+            if "period" in scorecard_df and scorecard_df["period"].notna().any()
+            else ""
+        )
         who = _text(meta.get("authority_name"))
         caption = "Scorecard" + (f": {who}" if who else "") + (f", {period}" if period else "")
     main_period = _text(meta.get("period"))
@@ -334,8 +364,7 @@ def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
         '<th scope="col" class="num"><abbr title="Statistical neighbours">SN</abbr> average</th>'
         '<th scope="col" class="num">National rank</th><th scope="col">Year</th></tr>'
     )
-    colgroups = ('<colgroup span="4"></colgroup><colgroup span="2"></colgroup>'
-                 '<colgroup span="5"></colgroup>')
+    colgroups = '<colgroup span="4"></colgroup><colgroup span="2"></colgroup><colgroup span="5"></colgroup>'
     rows = []
     for _, r in scorecard_df.iterrows():
         row = r.to_dict()
@@ -371,13 +400,11 @@ def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
             rank += f'<span class="kpi-sub">Published: {esc(published)}</span>'
         year = esc(row.get("benchmark_year"), missing="–")
         if not is_missing(row.get("benchmark_year")):
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 year = esc(int(row["benchmark_year"]))
-            except (TypeError, ValueError):
-                pass
         rows.append(
             f'<tr><th scope="row">{title}{extra}</th><td class="num">{value}</td><td class="num">{target}</td>'
-            f"<td class=\"kpi-rating\">{rag_badge(row.get('rag'), row.get('status'), row.get('status_reason'))}</td>"
+            f'<td class="kpi-rating">{rag_badge(row.get("rag"), row.get("status"), row.get("status_reason"))}</td>'
             f"<td>{dot_text(row.get('dot_short'))}</td><td>{dot_text(row.get('dot_long'))}</td>"
             f'<td class="num">{_num(row, "london")}</td><td class="num">{_num(row, "england")}</td>'
             f'<td class="num">{sn}</td><td class="num">{rank}</td><td>{year}</td></tr>'
@@ -386,10 +413,10 @@ def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
         '<div class="kpi-key"><h3 class="kpi-key-title">Key to the scorecard</h3><dl>'
         "<dt>Rating</dt><dd>Red, Amber or Green against the period's target (see the notes for the rules); "
         "an indicator that cannot be rated shows why instead, never a colour.</dd>"
-        "<dt><abbr title=\"Direction of travel\">DoT</abbr>: direction of travel</dt><dd>Whether performance "
+        '<dt><abbr title="Direction of travel">DoT</abbr>: direction of travel</dt><dd>Whether performance '
         "got better or worse, taking account of whether a bigger or smaller value is better: "
         "\u2191 better, \u2193 worse, \u2192 same (equal at the published precision), \u2013 no comparison.</dd>"
-        "<dt><abbr title=\"Statistical neighbours\">SN</abbr> average</dt><dd>The average of the authority's "
+        '<dt><abbr title="Statistical neighbours">SN</abbr> average</dt><dd>The average of the authority\'s '
         "statistical neighbours (DfE's model of the 10 most similar authorities) that have a published "
         "figure; how many of the 10 is shown beneath it.</dd>"
         "<dt>National rank and quartile</dt><dd>The authority's published figure (shown beneath it) ranked "
@@ -399,8 +426,10 @@ def scorecard_table(scorecard_df: pd.DataFrame, caption: str | None = None, *,
         "<dt>Year</dt><dd>The benchmarks' year: the latest published year (ending 31 March of that year for "
         "financial-year data) that ends on or before the end of the period.</dd></dl></div>"
     )
-    table = (f'<table class="kpi-table kpi-scorecard"><caption>{esc(caption)}</caption>'
-             f"{colgroups}<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>")
+    table = (
+        f'<table class="kpi-table kpi-scorecard"><caption>{esc(caption)}</caption>'
+        f"{colgroups}<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
     return Fragment(table_wrap(table, caption) + benchmark_notes(scorecard_df) + key)
 
 
@@ -416,9 +445,12 @@ def published_text(row: Mapping[str, Any]) -> str:
     """
     if is_missing(row.get("published_value")):
         return ""
-    return _charts.published_label(row.get("published_value"), row.get("published_symbol"),
-                                   _text(row.get("unit")).lower(),
-                                   1 if is_missing(row.get("decimals")) else int(row.get("decimals")))
+    return _charts.published_label(
+        row.get("published_value"),
+        row.get("published_symbol"),
+        _text(row.get("unit")).lower(),
+        1 if is_missing(row.get("decimals")) else int(row["decimals"]),
+    )
 
 
 def benchmark_notes(scorecard_df: pd.DataFrame, *, level: int = 3) -> str:
@@ -428,8 +460,11 @@ def benchmark_notes(scorecard_df: pd.DataFrame, *, level: int = 3) -> str:
     for _, r in scorecard_df.iterrows():
         row = r.to_dict()
         said = []
-        for col, lead in (("published_note", "Published figure"), ("rank_note", ""),
-                          ("sn_note", "Statistical neighbours without a figure")):
+        for col, lead in (
+            ("published_note", "Published figure"),
+            ("rank_note", ""),
+            ("sn_note", "Statistical neighbours without a figure"),
+        ):
             note = _text(row.get(col))
             if note:
                 said.append(f"{lead}: {note}" if lead else note[:1].upper() + note[1:])
@@ -438,13 +473,16 @@ def benchmark_notes(scorecard_df: pd.DataFrame, *, level: int = 3) -> str:
             items.append(f"<li><strong>{title}</strong>: {esc('. '.join(said))}.</li>")
     if not items:
         return ""
-    return (f'<div class="kpi-key"><h{level} class="kpi-key-title">About the published figures</h{level}>'
-            f'<ul class="kpi-bench-notes">{"".join(items)}</ul></div>')
+    return (
+        f'<div class="kpi-key"><h{level} class="kpi-key-title">About the published figures</h{level}>'
+        f'<ul class="kpi-bench-notes">{"".join(items)}</ul></div>'
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Summary, highlights, improvements, trends, notes
 # --------------------------------------------------------------------------------------------
+
 
 def summary_block(summary_df: pd.DataFrame, sentence: Any, *, chart: bool = True) -> Fragment:
     """The summary sentence, the counts and percentages table and (by default) the RAG chart."""
@@ -453,9 +491,14 @@ def summary_block(summary_df: pd.DataFrame, sentence: Any, *, chart: bool = True
     caption = "Indicators by rating and by status"
     parts.append(table_wrap(_data_table_html(table, caption), caption))
     if chart and not summary_df.empty:
-        parts.append(svg_figure(
-            _charts.summary_spec(summary_df), _charts.describe_summary(summary_df),
-            "Number of indicators by rating", None).data)
+        parts.append(
+            svg_figure(
+                _charts.summary_spec(summary_df),
+                _charts.describe_summary(summary_df),
+                "Number of indicators by rating",
+                None,
+            ).data
+        )
     return Fragment(f'<div class="kpi-summary">{"".join(parts)}</div>')
 
 
@@ -463,7 +506,7 @@ def _lead(row: Mapping[str, Any]) -> str:
     sentence = _text(row.get("sentence"))
     value = _text(row.get("value_text"))
     if sentence and sentence[0].islower():
-        sentence = (f"At {value}, this indicator {sentence}" if value else f"This indicator {sentence}")
+        sentence = f"At {value}, this indicator {sentence}" if value else f"This indicator {sentence}"
     return sentence
 
 
@@ -483,10 +526,13 @@ def highlights_block(scorecard: pd.DataFrame, *, level: int = 3) -> Fragment:
     mask = (_str_col(scorecard, "rag").str.capitalize() == "Green") | (_str_col(scorecard, "highlight") != "")
     items = []
     for row in _indicator_rows(scorecard, mask):
-        body = f'<p>{rag_badge(row.get("rag"), row.get("status"))} {esc(_lead(row))}</p>'
+        body = f"<p>{rag_badge(row.get('rag'), row.get('status'))} {esc(_lead(row))}</p>"
         if _text(row.get("highlight")):
-            body += ('<div class="kpi-commentary"><p class="kpi-label">Commentary</p>'
-                     + _paragraphs(row.get("highlight")) + "</div>")
+            body += (
+                '<div class="kpi-commentary"><p class="kpi-label">Commentary</p>'
+                + _paragraphs(row.get("highlight"))
+                + "</div>"
+            )
         items.append(f'<section class="kpi-item">{_heading_html(row.get("title"), level)}{body}</section>')
     if not items:
         return Fragment('<p class="kpi-none">No indicator is rated Green or has a highlight this period.</p>')
@@ -499,11 +545,15 @@ def improvements_block(scorecard: pd.DataFrame, *, level: int = 3) -> Fragment:
     missing = '<p class="kpi-missing">No commentary has been supplied for this period.</p>'
     items = []
     for row in _indicator_rows(scorecard, mask):
-        body = f'<p>{rag_badge("Red")} {esc(_lead(row))}</p>'
-        body += (f'<div class="kpi-commentary"><p class="kpi-label">Improvement required</p>'
-                 f"{_paragraphs(row.get('improvement')) or missing}</div>")
-        body += (f'<div class="kpi-commentary kpi-action"><p class="kpi-label">Corrective action</p>'
-                 f"{_paragraphs(row.get('action')) or missing}</div>")
+        body = f"<p>{rag_badge('Red')} {esc(_lead(row))}</p>"
+        body += (
+            f'<div class="kpi-commentary"><p class="kpi-label">Improvement required</p>'
+            f"{_paragraphs(row.get('improvement')) or missing}</div>"
+        )
+        body += (
+            f'<div class="kpi-commentary kpi-action"><p class="kpi-label">Corrective action</p>'
+            f"{_paragraphs(row.get('action')) or missing}</div>"
+        )
         items.append(f'<section class="kpi-item">{_heading_html(row.get("title"), level)}{body}</section>')
     if not items:
         return Fragment('<p class="kpi-none">No indicator is rated Red this period.</p>')
@@ -540,9 +590,14 @@ def _trend_caption(row: Mapping[str, Any], history: pd.DataFrame, benchmarks: pd
     title = _text(row.get("title")) or _text(row.get("indicator_id"))
     ind = str(row.get("indicator_id"))
     h = history[history["indicator_id"].astype(str) == ind] if "indicator_id" in history.columns else history
-    b = benchmarks[benchmarks["indicator_id"].astype(str) == ind] if "indicator_id" in benchmarks.columns else benchmarks
-    has_target = any(c in h.columns and pd.to_numeric(h[c], errors="coerce").notna().any()
-                     for c in ("target", "lower", "upper"))
+    b = (
+        benchmarks[benchmarks["indicator_id"].astype(str) == ind]
+        if "indicator_id" in benchmarks.columns
+        else benchmarks
+    )
+    has_target = any(
+        c in h.columns and pd.to_numeric(h[c], errors="coerce").notna().any() for c in ("target", "lower", "upper")
+    )
     band = _text(row.get("polarity")).lower() == "band"
     parts = [f"{title}: figures by period"]
     if has_target:
@@ -572,14 +627,23 @@ def comparison_section(
         parts.append(f'<p class="kpi-sub-lead">{esc(row.get("polarity_text"))}.</p>')
     table = _charts.comparison_table(comparison, row)
     year = ""
-    one = comparison[comparison["indicator_id"].astype(str) == str(row.get("indicator_id"))] \
-        if "indicator_id" in comparison.columns else comparison
-    b = benchmarks[benchmarks["indicator_id"].astype(str) == str(row.get("indicator_id"))] \
-        if "indicator_id" in benchmarks.columns else benchmarks
+    one = (
+        comparison[comparison["indicator_id"].astype(str) == str(row.get("indicator_id"))]
+        if "indicator_id" in comparison.columns
+        else comparison
+    )
+    b = (
+        benchmarks[benchmarks["indicator_id"].astype(str) == str(row.get("indicator_id"))]
+        if "indicator_id" in benchmarks.columns
+        else benchmarks
+    )
     if "benchmark_year" in one.columns and one["benchmark_year"].notna().any():
         by = one["benchmark_year"].dropna().iloc[0]
-        ends = b.loc[pd.to_numeric(b["benchmark_year"], errors="coerce") == by, "year_end"] \
-            if {"benchmark_year", "year_end"} <= set(b.columns) else pd.Series(dtype=object)
+        ends = (
+            b.loc[pd.to_numeric(b["benchmark_year"], errors="coerce") == by, "year_end"]
+            if {"benchmark_year", "year_end"} <= set(b.columns)
+            else pd.Series(dtype=object)
+        )
         year = _charts.benchmark_year_label(by, ends.iloc[0] if len(ends) else None)
     parts.append(_heading_html("Comparison" + (f", {year}" if year else ""), sub))
     ranked = _charts.is_ranked(row)
@@ -592,22 +656,32 @@ def comparison_section(
         band = _charts.band_text(row)
         if band:
             parts.append(f'<p class="kpi-sub-lead">In the chart, {esc(band)}.</p>')
-        parts.append(svg_figure(
-            _charts.comparison_spec(comparison, row),
-            _charts.describe_comparison(comparison, row, year_label=year or None),
-            f"{title}: authorities " + ("ranked, best first" if ranked else "listed by value")
-            + (f" ({year})" if year else ""), None).data)
-        caption = f"{title}: " + ("ranked comparison" if ranked else "comparison by value") + (f", {year}" if year else "")
+        parts.append(
+            svg_figure(
+                _charts.comparison_spec(comparison, row),
+                _charts.describe_comparison(comparison, row, year_label=year or None),
+                f"{title}: authorities "
+                + ("ranked, best first" if ranked else "listed by value")
+                + (f" ({year})" if year else ""),
+                None,
+            ).data
+        )
+        caption = (
+            f"{title}: " + ("ranked comparison" if ranked else "comparison by value") + (f", {year}" if year else "")
+        )
         parts.append(table_wrap(_data_table_html(table, caption, row_header=False), caption))
     parts.append(_heading_html("Trend by year", sub))
     if b.empty:
         parts.append('<p class="kpi-none">No published series for this indicator.</p>')
     else:
-        parts.append(svg_figure(
-            _charts.benchmark_trend_spec(b, row, authority_name=authority_name),
-            _describe_benchmark_trend(b, row, authority_name),
-            f"{title}: published figures by year",
-            _charts.trend_tables(pd.DataFrame(), b, row, authority_name=authority_name)).data)
+        parts.append(
+            svg_figure(
+                _charts.benchmark_trend_spec(b, row, authority_name=authority_name),
+                _describe_benchmark_trend(b, row, authority_name),
+                f"{title}: published figures by year",
+                _charts.trend_tables(pd.DataFrame(), b, row, authority_name=authority_name),
+            ).data
+        )
     return Fragment("".join(parts))
 
 
@@ -616,8 +690,11 @@ def _describe_benchmark_trend(b: pd.DataFrame, row: Mapping[str, Any], authority
     text = _charts.describe_trend(empty, b, row, authority_name=authority_name)
     years = pd.to_numeric(b["benchmark_year"], errors="coerce").dropna()
     if len(years):
-        text = text.replace("Line chart: published figures for",
-                            f"Line chart, {int(years.min())} to {int(years.max())}: published figures for", 1)
+        text = text.replace(
+            "Line chart: published figures for",
+            f"Line chart, {int(years.min())} to {int(years.max())}: published figures for",
+            1,
+        )
     return text
 
 
@@ -631,30 +708,42 @@ def notes_block(scorecard: pd.DataFrame, meta: Mapping[str, Any] | None = None, 
         if _text(row.get("definition")):
             details.append(f"<dd>{esc(row.get('definition'))}</dd>")
         facts = []
-        for label, col in (("Polarity", "polarity_text"), ("Frequency", "frequency"), ("Measure", "measure"),
-                           ("Source", "source")):
+        for label, col in (
+            ("Polarity", "polarity_text"),
+            ("Frequency", "frequency"),
+            ("Measure", "measure"),
+            ("Source", "source"),
+        ):
             if _text(row.get(col)):
                 facts.append(f"{label}: {esc(row.get(col))}")
         if facts:
             details.append(f'<dd class="kpi-facts">{"; ".join(facts)}.</dd>')
         ident = _text(row.get("indicator_id"))
-        defs.append(f"<dt>{esc(row.get('title'), missing=ident)}"
-                    + (f' <span class="kpi-id">({esc(ident)})</span>' if ident else "")
-                    + "</dt>" + "".join(details))
+        defs.append(
+            f"<dt>{esc(row.get('title'), missing=ident)}"
+            + (f' <span class="kpi-id">({esc(ident)})</span>' if ident else "")
+            + "</dt>"
+            + "".join(details)
+        )
     scheme = _text(meta.get("rag_scheme"))
     scheme_text = RAG_SCHEME_RULES.get(scheme.lower(), "")
     statuses = "".join(f"<dt>{esc(STATUS_WORDS[k])}</dt><dd>{esc(v)}</dd>" for k, v in STATUS_MEANINGS.items())
-    ratings = (f"<p>Rule set: {esc(scheme.replace('_', ' ')) or 'as configured for the authority'}."
-               + (f" {esc(scheme_text)}" if scheme_text else "") + "</p>")
+    ratings = (
+        f"<p>Rule set: {esc(scheme.replace('_', ' ')) or 'as configured for the authority'}."
+        + (f" {esc(scheme_text)}" if scheme_text else "")
+        + "</p>"
+    )
     if (_str_col(scorecard, "polarity").str.lower() == "band").any() and scheme.lower() != "band":
         ratings += f"<p>Indicators with a target band use the band rule. {esc(BAND_RULE)}</p>"
     return Fragment(
-        _heading_html("Indicator definitions and sources", level) + f'<dl class="kpi-defs">{"".join(defs)}</dl>'
-        + _heading_html("What the ratings and statuses mean", level) + ratings
+        _heading_html("Indicator definitions and sources", level)
+        + f'<dl class="kpi-defs">{"".join(defs)}</dl>'
+        + _heading_html("What the ratings and statuses mean", level)
+        + ratings
         + f'<dl class="kpi-defs">{statuses}</dl>'
         + _heading_html("Licence", level)
         + "<p>Contains public sector information licensed under the Open Government Licence v3.0: "
-          "Department for Education. Published benchmark figures are as released by the Department for "
-          "Education; DfE's symbols (c suppressed, x not available, z not applicable, u low reliability, "
-          "k rounds to zero) are shown as missing values, never as numbers.</p>"
+        "Department for Education. Published benchmark figures are as released by the Department for "
+        "Education; DfE's symbols (c suppressed, x not available, z not applicable, u low reliability, "
+        "k rounds to zero) are shown as missing values, never as numbers.</p>"
     )

@@ -11,33 +11,24 @@ When a notebook is run by hand without scored tables (JupyterLab), :func:`sectio
 section there and then, with the same :mod:`kpitools.present.render` functions, so both routes give the
 same page.
 
-Kinds of section (``indicator`` is needed for the last two):
-
-=============== =================================================================
-``summary``     the summary sentence, the counts by rating and their chart
-``scorecard``   the scorecard table
-``highlights``  the indicators with a highlight in the commentary
-``improvements`` the indicators rated red with what is being done
-``notes``       definitions, sources and caveats
-``trend``       one indicator's trend chart, against its target and benchmarks
-``comparison``  one indicator's ranked comparison and published trend by year
-=============== =================================================================
+The kinds of section are the registry :data:`SECTIONS` below: one line each, with whether it is
+drawn once per pack or once per indicator, how it is drawn, and which indicators have one. A new
+chart or section is its drawing function (in :mod:`kpitools.present.render`) and one line there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kpitools.present.page import Fragment
 from kpitools.pack.tables import PackTables
+from kpitools.present.page import Fragment
 
 if TYPE_CHECKING:
     import pandas as pd
 
-PACK_KINDS = ("summary", "scorecard", "highlights", "improvements", "notes")
-INDICATOR_KINDS = ("trend", "comparison")
-KINDS = PACK_KINDS + INDICATOR_KINDS
+__all__ = ["SECTIONS", "Section", "KINDS", "PACK_KINDS", "INDICATOR_KINDS", "draw", "render_sections", "section"]
 
 
 def _indicator_id(indicator: str | Mapping[str, Any] | None) -> str:
@@ -58,63 +49,147 @@ def _scorecard_row(tables: PackTables, indicator: str | Mapping[str, Any]) -> Ma
     return rows.iloc[0].to_dict()
 
 
-def draw(tables: PackTables, kind: str, indicator: str | Mapping[str, Any] | None = None, *,
-         frames: Mapping[str, "pd.DataFrame"] | None = None) -> Fragment:
-    """Draw one section now from the tables (see the module's list of kinds).
+# --------------------------------------------------------------------------------------------
+# The registry
+# --------------------------------------------------------------------------------------------
+
+
+def _every_indicator(_row: Mapping[str, Any], _benchmarked: set[str]) -> bool:
+    return True
+
+
+def _has_published_figures(row: Mapping[str, Any], benchmarked: set[str]) -> bool:
+    return _indicator_id(row) in benchmarked
+
+
+@dataclass(frozen=True)
+class Section:
+    """One kind of section.
+
+    A section of the whole pack is drawn by ``draw(tables)``; a per-indicator one by
+    ``draw(tables, row, frames)``, with the indicator's scorecard row and its own rows of
+    ``history``, ``benchmarks`` and ``comparison``, and only for the indicators ``applies(row,
+    benchmarked)`` accepts (``benchmarked``: the ids with published figures).
+    """
+
+    name: str
+    what: str
+    per_indicator: bool
+    draw: Callable[..., Fragment]
+    applies: Callable[[Mapping[str, Any], set[str]], bool] = _every_indicator
+
+
+def _render() -> Any:
+    from kpitools.present import render  # pandas and the chart code: only when a section is drawn
+
+    return render
+
+
+def _summary(tables: PackTables) -> Fragment:
+    meta = tables.meta
+    sentences = meta.get("summary_sentences") or [meta.get("summary_sentence", "")]
+    return _render().summary_block(tables.summary, " ".join(sentences))
+
+
+def _scorecard(tables: PackTables) -> Fragment:
+    return _render().scorecard_table(tables.scorecard, meta=tables.meta)
+
+
+def _highlights(tables: PackTables) -> Fragment:
+    return _render().highlights_block(tables.scorecard)
+
+
+def _improvements(tables: PackTables) -> Fragment:
+    return _render().improvements_block(tables.scorecard)
+
+
+def _notes(tables: PackTables) -> Fragment:
+    return _render().notes_block(tables.scorecard, tables.meta)
+
+
+def _trend(tables: PackTables, row: Mapping[str, Any], frames: Mapping[str, pd.DataFrame]) -> Fragment:
+    return _render().trend_section(
+        row,
+        frames.get("history", tables.history),
+        frames.get("benchmarks", tables.benchmarks),
+        authority_name=tables.meta.get("authority_name"),
+    )
+
+
+def _comparison(tables: PackTables, row: Mapping[str, Any], frames: Mapping[str, pd.DataFrame]) -> Fragment:
+    return _render().comparison_section(
+        row,
+        frames.get("comparison", tables.comparison),
+        frames.get("benchmarks", tables.benchmarks),
+        authority_name=tables.meta.get("authority_name"),
+    )
+
+
+# fmt: off
+SECTIONS: dict[str, Section] = {s.name: s for s in (
+    Section("summary", "the summary sentence, the counts by rating and their chart", False, _summary),
+    Section("scorecard", "the scorecard table", False, _scorecard),
+    Section("highlights", "the indicators with a highlight in the commentary", False, _highlights),
+    Section("improvements", "the indicators rated red with what is being done", False, _improvements),
+    Section("notes", "definitions, sources and caveats", False, _notes),
+    Section("trend", "one indicator's trend chart, against its target and benchmarks", True, _trend),
+    Section("comparison", "one indicator's ranked comparison and published trend by year", True, _comparison,
+            applies=_has_published_figures),
+)}
+# fmt: on
+PACK_KINDS = tuple(name for name, s in SECTIONS.items() if not s.per_indicator)
+INDICATOR_KINDS = tuple(name for name, s in SECTIONS.items() if s.per_indicator)
+KINDS = PACK_KINDS + INDICATOR_KINDS
+
+
+def draw(
+    tables: PackTables,
+    kind: str,
+    indicator: str | Mapping[str, Any] | None = None,
+    *,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+) -> Fragment:
+    """Draw one section now from the tables (see :data:`SECTIONS` for the kinds).
 
     ``frames`` may give the indicator's own rows of ``history``, ``benchmarks`` and
     ``comparison``, already cut out, which saves looking them up in the whole tables.
     """
-    from kpitools.present import render
-
-    meta = tables.meta
-    name = meta.get("authority_name")
-    if kind == "summary":
-        sentences = meta.get("summary_sentences") or [meta.get("summary_sentence", "")]
-        return render.summary_block(tables.summary, " ".join(sentences))
-    if kind == "scorecard":
-        return render.scorecard_table(tables.scorecard, meta=meta)
-    if kind == "highlights":
-        return render.highlights_block(tables.scorecard)
-    if kind == "improvements":
-        return render.improvements_block(tables.scorecard)
-    if kind == "notes":
-        return render.notes_block(tables.scorecard, meta)
-    if kind not in INDICATOR_KINDS:
+    if kind not in SECTIONS:
         raise ValueError(f"unknown section kind {kind!r}; expected one of {', '.join(KINDS)}")
+    spec = SECTIONS[kind]
+    if not spec.per_indicator:
+        return spec.draw(tables)
     if indicator is None:
         raise ValueError(f"a {kind} section needs the indicator (its id or its scorecard row)")
-    row = _scorecard_row(tables, indicator)
-    frames = frames or {}
-    benchmarks = frames.get("benchmarks", tables.benchmarks)
-    if kind == "trend":
-        return render.trend_section(row, frames.get("history", tables.history), benchmarks, authority_name=name)
-    return render.comparison_section(row, frames.get("comparison", tables.comparison), benchmarks,
-                                     authority_name=name)
+    return spec.draw(tables, _scorecard_row(tables, indicator), frames or {})
 
 
 def render_sections(tables: PackTables) -> dict[str, dict[str, str]]:
     """Every section the report notebooks show, as HTML: ``{kind: {indicator_id: html}}``, with
     ``""`` as the id of a section of the whole pack.
 
-    A ``trend`` for each scorecard indicator and a ``comparison`` for each one with published
-    figures.
+    Each section of the whole pack, and each per-indicator section for every scorecard indicator it
+    applies to (a ``comparison`` only where there are published figures).
     """
-    out: dict[str, dict[str, str]] = {kind: {"": draw(tables, kind).data} for kind in PACK_KINDS}
+    out: dict[str, dict[str, str]] = {kind: {"": SECTIONS[kind].draw(tables).data} for kind in PACK_KINDS}
     from kpitools.score.benchmarks import benchmarked_ids  # pandas: only when sections are drawn
 
     benchmarked = benchmarked_ids(tables.comparison, tables.benchmarks)
     # Each indicator's rows cut out once: the chart code looks them up several times a chart.
-    by_indicator = {name: dict(tuple(df.groupby(df["indicator_id"].astype(str), sort=False)))
-                    for name in ("history", "benchmarks", "comparison")
-                    if "indicator_id" in (df := getattr(tables, name)).columns}
-    out["trend"], out["comparison"] = {}, {}
+    by_indicator = {
+        name: dict(tuple(df.groupby(df["indicator_id"].astype(str), sort=False)))
+        for name in ("history", "benchmarks", "comparison")
+        if "indicator_id" in (df := getattr(tables, name)).columns
+    }
+    per_indicator = [s for s in SECTIONS.values() if s.per_indicator]
+    for s in per_indicator:
+        out[s.name] = {}
     for row in tables.scorecard.to_dict("records"):
         ind = _indicator_id(row)
         frames = {name: groups.get(ind, getattr(tables, name).iloc[0:0]) for name, groups in by_indicator.items()}
-        out["trend"][ind] = draw(tables, "trend", row, frames=frames).data
-        if ind in benchmarked:
-            out["comparison"][ind] = draw(tables, "comparison", row, frames=frames).data
+        for s in per_indicator:
+            if s.applies(row, benchmarked):
+                out[s.name][ind] = s.draw(tables, row, frames).data
     return out
 
 
@@ -126,8 +201,8 @@ def section(tables: PackTables, kind: str, indicator: str | Mapping[str, Any] | 
     tables
         From :func:`kpitools.pack.tables.load_or_build_tables`.
     kind
-        ``summary``, ``scorecard``, ``highlights``, ``improvements``, ``notes``, ``trend`` or
-        ``comparison``.
+        A name in :data:`SECTIONS`: ``summary``, ``scorecard``, ``highlights``, ``improvements``,
+        ``notes``, ``trend`` or ``comparison``.
     indicator
         For ``trend`` and ``comparison``: the indicator's id (or its scorecard row).
 

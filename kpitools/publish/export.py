@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from kpitools.core.imports import import_jsonschema
-
 from kpitools.core.errors import ReportError
 from kpitools.core.files import atomic_path
+from kpitools.core.imports import import_jsonschema
 from kpitools.present import TEMPLATE_DIR, TEMPLATE_NAME
 
 # Export
@@ -19,7 +18,8 @@ from kpitools.present import TEMPLATE_DIR, TEMPLATE_NAME
 
 _REMOTE = re.compile(
     r"""<script\b|<link\b[^>]*\bhref\s*=\s*["']?\s*(?:https?:)?//|\bsrc\s*=\s*["']?\s*(?:https?:)?//|@import\s+(?:url\()?\s*["']?\s*(?:https?:)?//""",
-    re.I)
+    re.I,
+)
 
 
 def _check_outputs(nb: Any, name: str) -> None:
@@ -36,14 +36,19 @@ def _check_outputs(nb: Any, name: str) -> None:
                 if mime in data and "text/html" not in data:
                     alt = (md.get(mime) or {}).get("alt") if isinstance(md.get(mime), dict) else None
                     if not (alt or md.get("alt")):
-                        problems.append(f"cell {index + 1} shows an image ({mime}) without a text alternative; "
-                                        "use kpitools.present.render.svg_figure")
+                        problems.append(
+                            f"cell {index + 1} shows an image ({mime}) without a text alternative; "
+                            "use kpitools.present.render.svg_figure"
+                        )
             html_text = data.get("text/html")
             if isinstance(html_text, list):
                 html_text = "".join(html_text)
-            if html_text and _REMOTE.search(html_text):
-                problems.append(f"cell {index + 1} outputs HTML with a script or a remote resource "
-                                f"({_REMOTE.search(html_text).group(0)!r}); the pack must work offline")
+            remote = _REMOTE.search(html_text) if html_text else None
+            if remote:
+                problems.append(
+                    f"cell {index + 1} outputs HTML with a script or a remote resource "
+                    f"({remote.group(0)!r}); the pack must work offline"
+                )
     if problems:
         raise ReportError(f"{name} cannot be exported:\n  - " + "\n  - ".join(problems))
 
@@ -91,14 +96,17 @@ def _pack_exporter_class() -> type:
         text alternative, and on a pack page with its charts that pass took longer than the rest
         of the export (1.7 s of 3.4 s measured)."""
 
-        def from_notebook_node(self, nb: Any, resources: dict | None = None, **kw: Any) -> tuple[str, dict]:
+        def from_notebook_node(self, nb: Any, resources: dict | None = None, **kw: Any) -> tuple[Any, dict]:
             langinfo = nb.metadata.get("language_info", {})
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            self.register_filter("highlight_code", self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            self.register_filter(
+                "highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            )
             resources = self._init_resources(resources)
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            self.register_filter(
+                "filter_data_type",
+                WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
+            )
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     return PackHTMLExporter
@@ -150,8 +158,6 @@ def export_html(executed_nb_path_or_node: str | Path | Any, out_html: str | Path
     with atomic_path(out) as tmp:
         tmp.write_text(body, encoding="utf-8")
     return out
-
-
 
 
 def _html_title(path: Path) -> str | None:

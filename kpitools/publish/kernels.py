@@ -7,20 +7,21 @@ import os
 import tempfile
 import threading
 import uuid
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from kpitools.core.imports import import_jsonschema
-
-from kpitools.core.errors import ReportError
 from kpitools.core.config import SOURCE_ROOT
+from kpitools.core.errors import ReportError
+from kpitools.core.imports import import_jsonschema
 
 _env_lock = threading.Lock()
 
 # --------------------------------------------------------------------------------------------
 # Execution
 # --------------------------------------------------------------------------------------------
+
 
 def _plain(value: Any) -> Any:
     """Parameters as papermill can inject them: paths and identifiers as strings, tuples as lists."""
@@ -151,43 +152,49 @@ def run_notebook(
         if manager := _kernel_manager_class():
             how["kernel_manager_class"] = manager
     try:
-        pm.execute_notebook(str(input_nb), str(output_nb), parameters=_plain(dict(parameters)),
-                            kernel_name=kernel_name, progress_bar=False, log_output=False,
-                            execution_timeout=timeout, **how)
+        pm.execute_notebook(
+            str(input_nb),
+            str(output_nb),
+            parameters=_plain(dict(parameters)),
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            **how,
+        )
     except PapermillExecutionError as exc:
         cell = _source_cell_number(input_nb, getattr(exc, "source", None), getattr(exc, "cell_index", None))
         first = _first_line(getattr(exc, "source", None))
-        message = (f"notebook {name} failed in cell {cell}"
-                   + (f" ({first!r})" if first else "")
-                   + f": {exc.ename}: {exc.evalue}")
-        err = ReportError(message, executed_notebook=output_nb if output_nb.exists() else None)
-        err.detail = message
-        err.notebook = name
-        err.cell = cell
-        raise err from exc
+        message = (
+            f"notebook {name} failed in cell {cell}"
+            + (f" ({first!r})" if first else "")
+            + f": {exc.ename}: {exc.evalue}"
+        )
+        kept = output_nb if output_nb.exists() else None
+        raise ReportError(message, executed_notebook=kept, notebook=name, cell=cell) from exc
     except Exception as exc:
         raise _execution_error(exc, name, kernel_name, timeout, output_nb) from exc
     return output_nb
 
 
-def _execution_error(exc: BaseException, name: str, kernel_name: str, timeout: float | None,
-                     output_nb: Path | None = None) -> ReportError:
+def _execution_error(
+    exc: BaseException, name: str, kernel_name: str, timeout: float | None, output_nb: Path | None = None
+) -> ReportError:
     """A notebook that could not run, said in words (a missing kernel, a timeout, a dead kernel)."""
     kind = type(exc).__name__
     if kind == "NoSuchKernel":
-        message = (f"notebook {name} cannot run: the Jupyter kernel {kernel_name!r} is not installed "
-                   f"(run 'make venv', or 'python -m ipykernel install --sys-prefix --name {kernel_name}')")
+        message = (
+            f"notebook {name} cannot run: the Jupyter kernel {kernel_name!r} is not installed "
+            f"(run 'make venv', or 'python -m ipykernel install --sys-prefix --name {kernel_name}')"
+        )
     elif kind in ("CellTimeoutError", "TimeoutError"):
         message = f"notebook {name} timed out: a cell ran for more than {timeout} seconds"
     elif kind == "DeadKernelError":
         message = f"notebook {name} failed: the kernel died (out of memory, or the run was stopped): {exc}"
     else:
         message = f"notebook {name} could not be executed: {kind}: {exc}"
-    err = ReportError(message, executed_notebook=output_nb if output_nb is not None and output_nb.exists() else None)
-    err.detail = message
-    err.notebook = name
-    err.cell = None
-    return err
+    kept = output_nb if output_nb is not None and output_nb.exists() else None
+    return ReportError(message, executed_notebook=kept, notebook=name)
 
 
 class ReadyKernels:
@@ -217,8 +224,9 @@ class ReadyKernels:
         self._threads = [ThreadPoolExecutor(1, thread_name_prefix="kpitools-kernel") for _ in self.notebooks]
         self._managers: list[Any] = [None] * len(self.notebooks)
         # Each notebook runs with its own folder as working directory, set as its kernel starts.
-        self._started = [t.submit(self._start, i, nb.parent) for i, (t, nb) in enumerate(zip(self._threads,
-                                                                                               self.notebooks))]
+        self._started = [
+            t.submit(self._start, i, nb.parent) for i, (t, nb) in enumerate(zip(self._threads, self.notebooks))
+        ]
 
     def _start(self, i: int, cwd: Path) -> Any:
         from jupyter_core.utils import run_sync
@@ -231,8 +239,14 @@ class ReadyKernels:
         run_sync(km.start_kernel)(cwd=str(cwd))
         return km
 
-    def run(self, i: int, input_nb: str | Path, output_nb: str | Path, parameters: Mapping[str, Any],
-            timeout: float | None = 900) -> "Future[Path]":
+    def run(
+        self,
+        i: int,
+        input_nb: str | Path,
+        output_nb: str | Path,
+        parameters: Mapping[str, Any],
+        timeout: float | None = 900,
+    ) -> Future[Path]:
         """Run notebook ``i`` in its kernel, in its thread; the future gives ``output_nb`` or raises
         :class:`ReportError`. The kernel is shut down afterwards, in the same thread."""
 
@@ -270,10 +284,8 @@ class ReadyKernels:
         for km in list(self._managers):
             process = getattr(getattr(km, "provisioner", None), "process", None)
             if process is not None and process.poll() is None:
-                try:
+                with contextlib.suppress(OSError):
                     process.kill()
-                except OSError:
-                    pass
 
     def close(self, kill: bool = False) -> None:
         """Shut every kernel down and wait for the threads; ``kill`` ends running notebooks at once.
@@ -287,7 +299,7 @@ class ReadyKernels:
             t.submit(self._shutdown, i, kill)
             t.shutdown(wait=True)
 
-    def __enter__(self) -> "ReadyKernels":
+    def __enter__(self) -> ReadyKernels:
         return self
 
     def __exit__(self, exc_type: Any, *_: Any) -> None:

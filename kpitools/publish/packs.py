@@ -24,16 +24,16 @@ import platform
 import re
 import shutil
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
-
+from typing import Any
 
 from kpitools.core.errors import ReportError
 from kpitools.core.files import sha256_file, temp_dir
-from kpitools.core.provenance import code_checksums, package_versions, git_revision
+from kpitools.core.provenance import code_checksums, git_revision, package_versions
 from kpitools.present.index_page import index_page
 from kpitools.publish.export import _html_title, export_html
 from kpitools.publish.kernels import ReadyKernels, _plain
@@ -42,7 +42,7 @@ MANIFEST = "manifest.json"
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _iso(dt: datetime) -> str:
@@ -67,6 +67,7 @@ def pack_path(outputs_dir: str | Path, authority: str, period: str) -> Path:
 
 # Packs
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class PackResult:
@@ -126,7 +127,7 @@ def pack_fingerprint(
 def pack_is_current(pack_dir: str | Path, fingerprint: str) -> bool:
     """True when the published pack was built from exactly the same things (same fingerprint)."""
     manifest = read_manifest(pack_dir)
-    return bool(manifest) and manifest.get("fingerprint") == fingerprint
+    return manifest is not None and manifest.get("fingerprint") == fingerprint
 
 
 def _keep_failed(parent: Path, period_name: str, executed: Path | None, work: Path) -> Path | None:
@@ -171,8 +172,16 @@ def _swap_into_place(new: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _export_in_order(nbs: list[Path], running: list["Future[Path]"], tmp: Path, work: Path, parent: Path, final: Path,
-                     reports: list[tuple[str, str]], nb_records: list[dict[str, Any]]) -> None:
+def _export_in_order(
+    nbs: list[Path],
+    running: list[Future[Path]],
+    tmp: Path,
+    work: Path,
+    parent: Path,
+    final: Path,
+    reports: list[tuple[str, str]],
+    nb_records: list[dict[str, Any]],
+) -> None:
     """Export each notebook as it finishes, in the order the index lists them; the first failure
     (in that order) stops the pack, with the executed notebook kept for the analyst."""
     for nb, future in zip(nbs, running):
@@ -183,15 +192,17 @@ def _export_in_order(nbs: list[Path], running: list["Future[Path]"], tmp: Path, 
             export_html(executed, tmp / html_name)
         except ReportError as exc:
             kept = _keep_failed(parent, final.name, executed if executed.exists() else None, work)
-            detail = getattr(exc, "detail", None) or str(exc)
-            err = ReportError(f"{detail}\nThe previous pack (if any) is unchanged: {final}", executed_notebook=kept)
-            err.notebook = getattr(exc, "notebook", nb.name)
-            err.cell = getattr(exc, "cell", None)
-            raise err from exc
+            raise ReportError(
+                f"{exc.detail}\nThe previous pack (if any) is unchanged: {final}",
+                executed_notebook=kept,
+                notebook=exc.notebook or nb.name,
+                cell=exc.cell,
+            ) from exc
         page_title = _html_title(tmp / html_name) or nb.stem.replace("_", " ").capitalize()
         reports.append((html_name, page_title))
-        nb_records.append({"notebook": nb.name, "notebook_sha256": sha256_file(nb), "html": html_name,
-                           "title": page_title})
+        nb_records.append(
+            {"notebook": nb.name, "notebook_sha256": sha256_file(nb), "html": html_name, "title": page_title}
+        )
 
 
 def build_pack(
@@ -302,8 +313,9 @@ def build_pack(
         downloads = []
         for a in files:
             shutil.copy2(a, tmp / a.name)
-            downloads.append((a.name, f"{a.name} (machine-readable scorecard)" if "scorecard" in a.name.lower()
-                              else a.name))
+            downloads.append(
+                (a.name, f"{a.name} (machine-readable scorecard)" if "scorecard" in a.name.lower() else a.name)
+            )
         name = meta.get("authority_name") or params.get("authority") or final.parent.name
         pdf_name = f"{_safe_name(name)}_{final.name}_pack.pdf"
         if pdf:
@@ -311,9 +323,11 @@ def build_pack(
         downloads.append((MANIFEST, f"{MANIFEST} (provenance: inputs, parameters, versions, checksums)"))
         index_title = title or f"{name}: children's services performance pack"
         (tmp / "index.html").write_text(
-            index_page(index_title, {**meta, "inputs": input_records}, summary, reports, downloads, nb_records,
-                       summary_html),
-            encoding="utf-8")
+            index_page(
+                index_title, {**meta, "inputs": input_records}, summary, reports, downloads, nb_records, summary_html
+            ),
+            encoding="utf-8",
+        )
         shutil.rmtree(work, ignore_errors=True)
         if pdf:
             from kpitools.publish.pdf import write_pack_pdf
@@ -335,8 +349,11 @@ def build_pack(
             "inputs": input_records,
             "notebooks": nb_records,
             "attachments": [{"path": a.name, "sha256": sha256_file(tmp / a.name)} for a in files],
-            "files": [{"path": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
-                      for p in sorted(tmp.iterdir()) if p.is_file()],
+            "files": [
+                {"path": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
+                for p in sorted(tmp.iterdir())
+                if p.is_file()
+            ],
             "fingerprint": fingerprint or pack_fingerprint(nbs, params, input_records, files),
             "illustrative": bool(meta.get("illustrative", False)),
         }
@@ -345,10 +362,12 @@ def build_pack(
     except ReportError:
         raise
     except Exception as exc:  # a disk or permission problem, or a bug: still a clear message, old pack kept
-        raise ReportError(f"could not build the pack {final}: {type(exc).__name__}: {exc}\n"
-                          f"The previous pack (if any) is unchanged.") from exc
+        raise ReportError(
+            f"could not build the pack {final}: {type(exc).__name__}: {exc}\nThe previous pack (if any) is unchanged."
+        ) from exc
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    return PackResult(path=final, index=final / "index.html", reports=[final / h for h, _ in reports],
-                      manifest=manifest)
+    return PackResult(
+        path=final, index=final / "index.html", reports=[final / h for h, _ in reports], manifest=manifest
+    )

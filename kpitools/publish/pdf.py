@@ -23,9 +23,17 @@ from pathlib import Path
 from kpitools.core.errors import ReportError
 from kpitools.core.files import atomic_path
 
-CHROMIUM_FLAGS = ("--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-extensions", "--mute-audio",
-                  "--no-pdf-header-footer")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--mute-audio",
+    "--no-pdf-header-footer",
+)
 PRINT_TIMEOUT_SECONDS = 180
 
 
@@ -47,16 +55,20 @@ def find_chromium() -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise ReportError("--pdf needs Chromium to print the pack: run 'bash scripts/install-browser.sh' "
-                      "(Debian's chromium), or set KPITOOLS_CHROMIUM to a Chromium or Chrome program")
+    raise ReportError(
+        "--pdf needs Chromium to print the pack: run 'bash scripts/install-browser.sh' "
+        "(Debian's chromium), or set KPITOOLS_CHROMIUM to a Chromium or Chrome program"
+    )
 
 
 def _footer_css(label: str) -> str:
     # CSS strings: escape backslashes and quotes; the label is data (a report title).
     text = label.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    return ("<style>@page { size: A4; margin: 15mm 13mm 17mm; "
-            f'@bottom-right {{ content: "{text} \\00B7  page " counter(page) " of " counter(pages); '
-            "font: 9pt Arial, Helvetica, sans-serif; color: #333; } }</style>")
+    return (
+        "<style>@page { size: A4; margin: 15mm 13mm 17mm; "
+        f'@bottom-right {{ content: "{text} \\00B7  page " counter(page) " of " counter(pages); '
+        "font: 9pt Arial, Helvetica, sans-serif; color: #333; } }</style>"
+    )
 
 
 def print_page(page: Path, pdf: Path, label: str, chromium: str | None = None) -> Path:
@@ -74,8 +86,9 @@ def print_page(page: Path, pdf: Path, label: str, chromium: str | None = None) -
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             flags.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
         try:
-            proc = subprocess.run([chromium, *flags, printable.as_uri()], capture_output=True, text=True,
-                                  timeout=PRINT_TIMEOUT_SECONDS)
+            proc = subprocess.run(
+                [chromium, *flags, printable.as_uri()], capture_output=True, text=True, timeout=PRINT_TIMEOUT_SECONDS
+            )
         except subprocess.TimeoutExpired:
             raise ReportError(f"Chromium took more than {PRINT_TIMEOUT_SECONDS} s to print {page.name}") from None
         except OSError as exc:
@@ -113,8 +126,12 @@ def write_pack_pdf(folder: Path, pages: Sequence[tuple[str, str]], out: Path) ->
         for n, (name, label) in enumerate(pages):
             part = print_page(folder / name, Path(work) / f"{n:02d}.pdf", label or _title(folder / name), chromium)
             writer.append(str(part), outline_item=label or _title(folder / name))
-        writer.add_metadata({"/Title": _title(folder / pages[0][0]) if pages else "kpitools pack",
-                             "/Producer": "kpitools (Chromium print, pypdf)"})
+        writer.add_metadata(
+            {
+                "/Title": _title(folder / pages[0][0]) if pages else "kpitools pack",
+                "/Producer": "kpitools (Chromium print, pypdf)",
+            }
+        )
         with atomic_path(out) as tmp, open(tmp, "wb") as fh:
             writer.write(fh)
     return out

@@ -54,9 +54,15 @@ class PackRequest:
 
     def as_dict(self) -> dict[str, Any]:
         period = self.period.strip()
-        return {"authority": self.authority.code, "period": "latest" if period.lower() == "latest" else period,
-                "comparators": [c.code for c in self.comparators], "indicators": list(self.indicators),
-                "notebooks": list(self.notebooks), "publish": self.publish, "pdf": self.pdf}
+        return {
+            "authority": self.authority.code,
+            "period": "latest" if period.lower() == "latest" else period,
+            "comparators": [c.code for c in self.comparators],
+            "indicators": list(self.indicators),
+            "notebooks": list(self.notebooks),
+            "publish": self.publish,
+            "pdf": self.pdf,
+        }
 
 
 @dataclass
@@ -76,6 +82,7 @@ class BuildOutcome:
 # Fingerprints: what a pack is made of, computed without loading the data
 # --------------------------------------------------------------------------------------------
 
+
 def notebook_path(notebook: str, notebooks_dir: Path) -> Path:
     """A report notebook named as a schedule names it: ``committee_scorecard`` is in the project's
     ``notebooks/``; a path ending ``.ipynb`` is a notebook of the analyst's own."""
@@ -86,8 +93,11 @@ def notebook_path(notebook: str, notebooks_dir: Path) -> Path:
 
 def environment_digest(paths: Paths, notebooks_dir: Path | None = None) -> dict[str, Any]:
     """:func:`source_checksums` and the notebooks' folder: computed once per run."""
-    return {**source_checksums(paths), "notebooks_dir": notebooks_dir or paths.notebooks,
-            "notebook_sha256": {}}  # filled as requests name notebooks
+    return {
+        **source_checksums(paths),
+        "notebooks_dir": notebooks_dir or paths.notebooks,
+        "notebook_sha256": {},
+    }  # filled as requests name notebooks
 
 
 def request_fingerprint(request: PackRequest, digest: dict[str, Any]) -> str:
@@ -98,15 +108,21 @@ def request_fingerprint(request: PackRequest, digest: dict[str, Any]) -> str:
         if path not in digest["notebook_sha256"]:
             digest["notebook_sha256"][path] = sha256_file(path) if path.is_file() else None
         notebooks[n] = digest["notebook_sha256"][path]
-    payload = {"request": request.as_dict(), "inputs": digest["inputs"], "notebooks": notebooks,
-               "code": digest["code"], "versions": digest["versions"]}
+    payload = {
+        "request": request.as_dict(),
+        "inputs": digest["inputs"],
+        "notebooks": notebooks,
+        "code": digest["code"],
+        "versions": digest["versions"],
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
 def _pack_is_complete(pack_dir: Path, manifest: dict[str, Any]) -> bool:
     files = manifest.get("files") or []
-    return bool(files) and all((pack_dir / f["path"]).is_file() and (pack_dir / f["path"]).stat().st_size == f["bytes"]
-                               for f in files)
+    return bool(files) and all(
+        (pack_dir / f["path"]).is_file() and (pack_dir / f["path"]).stat().st_size == f["bytes"] for f in files
+    )
 
 
 def current_pack(outputs: Path, authority: Authority, fingerprint: str) -> tuple[Path, dict[str, Any]] | None:
@@ -130,13 +146,14 @@ def current_pack(outputs: Path, authority: Authority, fingerprint: str) -> tuple
 # Building one pack
 # --------------------------------------------------------------------------------------------
 
+
 def recover_interrupted(pack_dir: Path) -> list[str]:
     """Tidy what an interrupted build left next to ``pack_dir`` (call while holding its lock).
 
     A build killed between moving the old pack aside and moving the new one in leaves only
     ``.<period>.old-*``: it is put back. Temporary folders of killed builds are deleted.
     """
-    notes = []
+    notes: list[str] = []
     parent = pack_dir.parent
     if not parent.is_dir():
         return notes
@@ -151,9 +168,17 @@ def recover_interrupted(pack_dir: Path) -> list[str]:
     return notes
 
 
-def build_one(request: PackRequest, ds: "Dataset", paths: Paths, *, ranks: "pd.DataFrame | None" = None,
-              fingerprint: str | None = None, notebooks_dir: Path | None = None, force: bool = True,
-              timings: dict[str, float] | None = None) -> BuildOutcome:
+def build_one(
+    request: PackRequest,
+    ds: Dataset,
+    paths: Paths,
+    *,
+    ranks: pd.DataFrame | None = None,
+    fingerprint: str | None = None,
+    notebooks_dir: Path | None = None,
+    force: bool = True,
+    timings: dict[str, float] | None = None,
+) -> BuildOutcome:
     """Score, draw and publish one pack; the previous pack stays in place until the new one is whole.
 
     Two runs building the same pack wait for each other (a lock file beside the pack); the second
@@ -171,9 +196,9 @@ def build_one(request: PackRequest, ds: "Dataset", paths: Paths, *, ranks: "pd.D
     from filelock import FileLock, Timeout
 
     from kpitools.pack.build import build_tables, write_scorecard
+    from kpitools.present.sections import render_sections
     from kpitools.publish.kernels import ReadyKernels
     from kpitools.publish.packs import build_pack, pack_path, safe_name
-    from kpitools.present.sections import render_sections
 
     clock = time.perf_counter()
     stages = timings if timings is not None else {}
@@ -181,8 +206,14 @@ def build_one(request: PackRequest, ds: "Dataset", paths: Paths, *, ranks: "pd.D
         from kpitools.publish.pdf import find_chromium
 
         find_chromium()
-    tables = build_tables(ds, request.authority.code, request.period, [c.code for c in request.comparators],
-                          list(request.indicators), ranks=ranks)
+    tables = build_tables(
+        ds,
+        request.authority.code,
+        request.period,
+        [c.code for c in request.comparators],
+        list(request.indicators),
+        ranks=ranks,
+    )
     if request.publish:
         from kpitools.pack.disclosure import withhold_small_numbers
 
@@ -195,14 +226,23 @@ def build_one(request: PackRequest, ds: "Dataset", paths: Paths, *, ranks: "pd.D
     try:
         lock.acquire(timeout=LOCK_TIMEOUT_SECONDS)
     except Timeout:
-        raise ReportError(f"{final} has been locked by another run for over {LOCK_TIMEOUT_SECONDS:.0f} s; "
-                          f"if no run is going on, delete {lock.lock_file}") from None
+        raise ReportError(
+            f"{final} has been locked by another run for over {LOCK_TIMEOUT_SECONDS:.0f} s; "
+            f"if no run is going on, delete {lock.lock_file}"
+        ) from None
     cleanup: list[tuple[Path, Any]] = []
     try:
         recover_interrupted(final)
         if not force and fingerprint and current_pack(paths.outputs, request.authority, fingerprint):
-            return BuildOutcome(request, "skipped", time.perf_counter() - clock, final, period_label,
-                                "built by another run meanwhile", stages)
+            return BuildOutcome(
+                request,
+                "skipped",
+                time.perf_counter() - clock,
+                final,
+                period_label,
+                "built by another run meanwhile",
+                stages,
+            )
         notebooks = [notebook_path(n, notebooks_dir or paths.notebooks) for n in request.notebooks]
         # The kernels start (in their own processes) while this one draws the sections.
         with ReadyKernels(notebooks) as kernels:
@@ -228,14 +268,26 @@ def build_one(request: PackRequest, ds: "Dataset", paths: Paths, *, ranks: "pd.D
             csv = write_scorecard(tables.scorecard, tables.meta, tables_dir / f"{stem}.csv")
             json_file = write_scorecard(tables.scorecard, tables.meta, tables_dir / f"{stem}.json")
             parameters = {
-                "authority": request.authority.code, "period": period_label,
-                "comparators": list(tables.meta["comparator_codes"]), "indicators": list(request.indicators),
-                "tables_dir": str(tables_dir), "data_dir": str(paths.raw),
+                "authority": request.authority.code,
+                "period": period_label,
+                "comparators": list(tables.meta["comparator_codes"]),
+                "indicators": list(request.indicators),
+                "tables_dir": str(tables_dir),
+                "data_dir": str(paths.raw),
             }
             t = time.perf_counter()
-            result = build_pack(final, notebooks, parameters, meta=tables.meta, summary=tables.summary, attachments=[csv, json_file],
-                                fingerprint=fingerprint, summary_html=tables.sections["summary"][""],
-                                pdf=request.pdf, kernels=kernels)
+            result = build_pack(
+                final,
+                notebooks,
+                parameters,
+                meta=tables.meta,
+                summary=tables.summary,
+                attachments=[csv, json_file],
+                fingerprint=fingerprint,
+                summary_html=tables.sections["summary"][""],
+                pdf=request.pdf,
+                kernels=kernels,
+            )
             stages["notebooks"] = time.perf_counter() - t
     finally:
         for folder, folder_lock in cleanup:
@@ -247,21 +299,37 @@ def build_one(request: PackRequest, ds: "Dataset", paths: Paths, *, ranks: "pd.D
     return BuildOutcome(request, "done", time.perf_counter() - clock, result.path, period_label, "", stages)
 
 
-def make_request(authority: str | Authority, period: str = "latest", comparators: Sequence[str | Authority] = (),
-                 indicators: Sequence[str] = (), notebooks: Sequence[str] = REPORT_NOTEBOOKS,
-                 publish: bool = False, pdf: bool = False) -> PackRequest:
+def make_request(
+    authority: str | Authority,
+    period: str = "latest",
+    comparators: Sequence[str | Authority] = (),
+    indicators: Sequence[str] = (),
+    notebooks: Sequence[str] = REPORT_NOTEBOOKS,
+    publish: bool = False,
+    pdf: bool = False,
+) -> PackRequest:
     """A :class:`PackRequest` from names or codes as a user writes them."""
     la = authority if isinstance(authority, Authority) else resolve(authority)
     comps = tuple(c if isinstance(c, Authority) else resolve(c) for c in comparators if str(c).strip())
     comps = tuple(c for c in dict.fromkeys(comps) if c.code != la.code)
-    return PackRequest(la, str(period).strip() or "latest", comps, tuple(indicators), tuple(notebooks), bool(publish),
-                       bool(pdf))
+    return PackRequest(
+        la, str(period).strip() or "latest", comps, tuple(indicators), tuple(notebooks), bool(publish), bool(pdf)
+    )
 
 
-def run_pack(authority: str | None = None, period: str = "latest", data_dir: str | Path | None = None,
-             comparators: Sequence[str] = (), indicators: Sequence[str] = (), outputs: str | Path | None = None,
-             dataset: "Dataset | None" = None, notebooks: Sequence[str] = REPORT_NOTEBOOKS,
-             notebooks_dir: Path | None = None, publish: bool | None = None, pdf: bool = False) -> Path:
+def run_pack(
+    authority: str | None = None,
+    period: str = "latest",
+    data_dir: str | Path | None = None,
+    comparators: Sequence[str] = (),
+    indicators: Sequence[str] = (),
+    outputs: str | Path | None = None,
+    dataset: Dataset | None = None,
+    notebooks: Sequence[str] = REPORT_NOTEBOOKS,
+    notebooks_dir: Path | None = None,
+    publish: bool | None = None,
+    pdf: bool = False,
+) -> Path:
     """Build one authority's pack for one period and return the published folder.
 
     ``publish`` withholds small numbers (:mod:`kpitools.pack.disclosure`); ``None`` follows the

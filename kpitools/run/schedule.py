@@ -28,7 +28,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kpitools.core.authorities import Authority, select
 from kpitools.core.config import REPORT_NOTEBOOKS, Paths
 from kpitools.core.errors import ConfigError, KpiError, UnknownAuthorityError
-from kpitools.run.runner import (BuildOutcome, PackRequest, current_pack, environment_digest, make_request, notebook_path,
-                     request_fingerprint)
+from kpitools.run.runner import (
+    BuildOutcome,
+    PackRequest,
+    current_pack,
+    environment_digest,
+    make_request,
+    notebook_path,
+    request_fingerprint,
+)
 
 
 def _as_list(value: Any) -> Any:
@@ -157,8 +164,11 @@ def load_schedule(path: str | Path, notebooks_dir: Path | None = None) -> Schedu
         if not nb_path.is_absolute():
             nb_path = (base / nb_path).resolve()
         if not nb_path.is_file():
-            problems.append(f"notebooks: {n} is not a notebook in {nb_dir}" if nb_path.parent == nb_dir
-                            else f"notebooks: {nb_path} does not exist")
+            problems.append(
+                f"notebooks: {n} is not a notebook in {nb_dir}"
+                if nb_path.parent == nb_dir
+                else f"notebooks: {nb_path} does not exist"
+            )
         notebooks.append(n if nb_path.parent == nb_dir and not n.endswith(".ipynb") else str(nb_path))
     if not authorities and not problems:
         problems.append(f"authorities: {spec.authorities!r} names no authority")
@@ -167,8 +177,11 @@ def load_schedule(path: str | Path, notebooks_dir: Path | None = None) -> Schedu
     from kpitools.core.config import load_settings
 
     publish = spec.publish if spec.publish is not None else load_settings(paths.settings_file).publish
-    requests = [make_request(la, p, comparators, spec.indicators, notebooks, publish, spec.pdf)
-                for la in authorities for p in spec.periods]
+    requests = [
+        make_request(la, p, comparators, spec.indicators, notebooks, publish, spec.pdf)
+        for la in authorities
+        for p in spec.periods
+    ]
     return Schedule(source=path, requests=requests, paths=paths, notebooks_dir=notebooks_dir)
 
 
@@ -192,18 +205,27 @@ def _worker_build(request: PackRequest, fingerprint: str, force: bool) -> BuildO
 
     start = time.perf_counter()
     try:
-        return build_one(request, _WORKER["ds"], _WORKER["paths"], ranks=_WORKER["ranks"], fingerprint=fingerprint,
-                         notebooks_dir=_WORKER["notebooks_dir"], force=force)
+        return build_one(
+            request,
+            _WORKER["ds"],
+            _WORKER["paths"],
+            ranks=_WORKER["ranks"],
+            fingerprint=fingerprint,
+            notebooks_dir=_WORKER["notebooks_dir"],
+            force=force,
+        )
     except KpiError as exc:
         return BuildOutcome(request, "failed", time.perf_counter() - start, message=str(exc))
     except Exception as exc:  # a bug in one pack must not stop the others: say what it was
-        return BuildOutcome(request, "failed", time.perf_counter() - start,
-                            message=f"internal error ({type(exc).__name__}: {exc})")
+        return BuildOutcome(
+            request, "failed", time.perf_counter() - start, message=f"internal error ({type(exc).__name__}: {exc})"
+        )
 
 
 # --------------------------------------------------------------------------------------------
 # Running
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class RunSummary:
@@ -222,8 +244,10 @@ class RunSummary:
 
     def text(self) -> str:
         total = len(self.outcomes)
-        return (f"{total} pack{'s' if total != 1 else ''}: {self.count('done')} done, {self.count('skipped')} skipped, "
-                f"{self.count('failed')} failed in {_duration(self.seconds)}")
+        return (
+            f"{total} pack{'s' if total != 1 else ''}: {self.count('done')} done, {self.count('skipped')} skipped, "
+            f"{self.count('failed')} failed in {_duration(self.seconds)}"
+        )
 
 
 def _duration(seconds: float) -> str:
@@ -234,7 +258,7 @@ def _duration(seconds: float) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _log_line(o: BuildOutcome) -> str:
@@ -242,8 +266,10 @@ def _log_line(o: BuildOutcome) -> str:
     where = f"  {o.path}" if o.path else ""
     message = ("  " + o.message.replace("\n", " | ")) if o.message else ""
     stages = ("  (" + ", ".join(f"{k} {v:.1f} s" for k, v in o.stages.items()) + ")") if o.stages else ""
-    return f"{_now()}  {o.status:<7}  {o.request.authority.name} ({o.request.authority.code})  {period}  " \
-           f"{o.seconds:.1f} s{stages}{where}{message}"
+    return (
+        f"{_now()}  {o.status:<7}  {o.request.authority.name} ({o.request.authority.code})  {period}  "
+        f"{o.seconds:.1f} s{stages}{where}{message}"
+    )
 
 
 class _Stop(Exception):
@@ -258,8 +284,14 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_schedule(schedule: Schedule, *, workers: int | None = None, force: bool = False, progress: bool | None = None,
-                 log: Path | None = None) -> RunSummary:
+def run_schedule(
+    schedule: Schedule,
+    *,
+    workers: int | None = None,
+    force: bool = False,
+    progress: bool | None = None,
+    log: Path | None = None,
+) -> RunSummary:
     """Build every pack a schedule asks for; skip unchanged ones unless ``force``.
 
     Parameters
@@ -287,11 +319,11 @@ def run_schedule(schedule: Schedule, *, workers: int | None = None, force: bool 
     """
     start = time.perf_counter()
     paths = schedule.paths
-    log = log or paths.outputs / "logs" / f"run-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.log"
+    log = log or paths.outputs / "logs" / f"run-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     summary = RunSummary(log=log)
 
-    def stop(signum: int, frame: Any) -> None:
+    def stop(_signum: int, _frame: Any) -> None:
         raise _Stop()
 
     # A scheduler stops a run with SIGTERM: stop the workers cleanly and say so (exit 130 in the CLI).
@@ -300,26 +332,44 @@ def run_schedule(schedule: Schedule, *, workers: int | None = None, force: bool 
         return _run(schedule, paths, log, summary, start, workers, force, progress)
     except (_Stop, KeyboardInterrupt):
         with open(log, "a", encoding="utf-8") as fh:
-            fh.write(f"{_now()}  stopped  the run was stopped; finished packs are published, unfinished ones were "
-                     "not (their previous packs are unchanged)\n")
+            fh.write(
+                f"{_now()}  stopped  the run was stopped; finished packs are published, unfinished ones were "
+                "not (their previous packs are unchanged)\n"
+            )
         raise KeyboardInterrupt from None
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _run(schedule: Schedule, paths: Paths, log: Path, summary: RunSummary, start: float, workers: int | None,
-         force: bool, progress: bool | None) -> RunSummary:
+def _run(
+    schedule: Schedule,
+    paths: Paths,
+    log: Path,
+    summary: RunSummary,
+    start: float,
+    workers: int | None,
+    force: bool,
+    progress: bool | None,
+) -> RunSummary:
     digest = environment_digest(paths, schedule.notebooks_dir)
     todo: list[tuple[PackRequest, str]] = []
     with open(log, "a", encoding="utf-8") as fh:
-        fh.write(f"{_now()}  start    schedule {schedule.source}  {len(schedule.requests)} packs  "
-                 f"data {paths.raw}  outputs {paths.outputs}{'  (forced)' if force else ''}\n")
+        fh.write(
+            f"{_now()}  start    schedule {schedule.source}  {len(schedule.requests)} packs  "
+            f"data {paths.raw}  outputs {paths.outputs}{'  (forced)' if force else ''}\n"
+        )
         for req in schedule.requests:
             fp = request_fingerprint(req, digest)
             hit = None if force else current_pack(paths.outputs, req.authority, fp)
             if hit:
-                o = BuildOutcome(req, "skipped", 0.0, hit[0], hit[1].get("period"),
-                                 f"unchanged since {hit[1].get('finished_at', 'its last run')}")
+                o = BuildOutcome(
+                    req,
+                    "skipped",
+                    0.0,
+                    hit[0],
+                    hit[1].get("period"),
+                    f"unchanged since {hit[1].get('finished_at', 'its last run')}",
+                )
                 summary.outcomes.append(o)
                 fh.write(_log_line(o) + "\n")
             else:
@@ -336,8 +386,16 @@ def _run(schedule: Schedule, paths: Paths, log: Path, summary: RunSummary, start
     return summary
 
 
-def _build(todo: list[tuple[PackRequest, str]], schedule: Schedule, paths: Paths, workers: int, force: bool,
-           progress: bool | None, fh: Any, summary: RunSummary) -> None:
+def _build(
+    todo: list[tuple[PackRequest, str]],
+    schedule: Schedule,
+    paths: Paths,
+    workers: int,
+    force: bool,
+    progress: bool | None,
+    fh: Any,
+    summary: RunSummary,
+) -> None:
     from tqdm import tqdm
 
     from kpitools.ingest.loaders import load_dataset
@@ -347,8 +405,13 @@ def _build(todo: list[tuple[PackRequest, str]], schedule: Schedule, paths: Paths
     ds = load_dataset(paths.raw, write_processed=own_data)  # InputError: nothing built, nothing written
     ranks = framework_ranks(ds)
     workers = max(1, min(workers, len(todo)))
-    bar = tqdm(total=len(todo), unit="pack", desc="packs", disable=(not progress) if progress is not None else None,
-               file=sys.stderr)
+    bar = tqdm(
+        total=len(todo),
+        unit="pack",
+        desc="packs",
+        disable=(not progress) if progress is not None else None,
+        file=sys.stderr,
+    )
 
     def record(o: BuildOutcome) -> None:
         summary.outcomes.append(o)
@@ -362,10 +425,12 @@ def _build(todo: list[tuple[PackRequest, str]], schedule: Schedule, paths: Paths
     retried: set[str] = set()
     try:
         while queue:
-            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
-                                       initargs=(ds, ranks, paths, schedule.notebooks_dir))
+            pool = ProcessPoolExecutor(
+                max_workers=workers, initializer=_worker_init, initargs=(ds, ranks, paths, schedule.notebooks_dir)
+            )
             futures: dict[Future, tuple[PackRequest, str]] = {
-                pool.submit(_worker_build, req, fp, force): (req, fp) for req, fp in queue}
+                pool.submit(_worker_build, req, fp, force): (req, fp) for req, fp in queue
+            }
             queue = []
             try:
                 pending = set(futures)

@@ -16,16 +16,33 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from kpitools.core.vocabulary import rank_polarity
 from kpitools.core.authorities import ENGLAND, LONDON_REGION, names, replaced_by
+from kpitools.core.vocabulary import rank_polarity
 
-BENCHMARK_COLUMNS = ["benchmark_year", "published_value", "published_symbol", "published_note", "london", "england",
-                     "sn_mean", "sn_count", "sn_listed", "sn_note", "comparator_mean", "comparator_count",
-                     "national_rank", "national_count", "quartile", "rank_note"]
+BENCHMARK_COLUMNS = [
+    "benchmark_year",
+    "published_value",
+    "published_symbol",
+    "published_note",
+    "london",
+    "england",
+    "sn_mean",
+    "sn_count",
+    "sn_listed",
+    "sn_note",
+    "comparator_mean",
+    "comparator_count",
+    "national_rank",
+    "national_count",
+    "quartile",
+    "rank_note",
+]
 
 # Why a figure is not ranked, in the words the pack uses.
-NOT_RANKED_CONTEXT = ("not ranked: a {kind} with no benchmark polarity, so no published figure is better "
-                      "or worse than another; authorities are listed by value")
+NOT_RANKED_CONTEXT = (
+    "not ranked: a {kind} with no benchmark polarity, so no published figure is better "
+    "or worse than another; authorities are listed by value"
+)
 
 
 def la_rows(benchmarks: pd.DataFrame) -> pd.DataFrame:
@@ -58,8 +75,16 @@ def quartile_band(values: pd.Series, quantiles: pd.DataFrame, polarity: pd.Serie
     ['D', 'D', 'C', 'B', 'A']
     """
     v = values.to_numpy(dtype="float64")
-    idx = np.select([v <= quantiles["q25"].to_numpy(), v <= quantiles["q50"].to_numpy(),
-                     v <= quantiles["q75"].to_numpy(), v > quantiles["q75"].to_numpy()], [1, 2, 3, 4], 0)
+    idx = np.select(
+        [
+            v <= quantiles["q25"].to_numpy(),
+            v <= quantiles["q50"].to_numpy(),
+            v <= quantiles["q75"].to_numpy(),
+            v > quantiles["q75"].to_numpy(),
+        ],
+        [1, 2, 3, 4],
+        0,
+    )
     pol = polarity.to_numpy()
     letters_low = np.array(["", "A", "B", "C", "D"])
     letters_high = np.array(["", "D", "C", "B", "A"])
@@ -76,8 +101,17 @@ def national_ranks(benchmarks: pd.DataFrame, polarity: Mapping[str, str]) -> pd.
     la = la[comparable(la)].copy()
     la["polarity"] = la["indicator_id"].map(polarity)
     la = la[la["polarity"].isin(["higher", "lower"])]
-    cols = ["indicator_id", "time_period", "new_la_code", "national_rank", "national_count", "quartile",
-            "q25", "q50", "q75"]
+    cols = [
+        "indicator_id",
+        "time_period",
+        "new_la_code",
+        "national_rank",
+        "national_count",
+        "quartile",
+        "q25",
+        "q50",
+        "q75",
+    ]
     if la.empty:
         return pd.DataFrame(columns=cols).astype({"national_rank": "Int64", "national_count": "Int64"})
     la["value"] = la["value"].astype("float64")
@@ -96,13 +130,16 @@ def national_ranks(benchmarks: pd.DataFrame, polarity: Mapping[str, str]) -> pd.
 def benchmark_years(benchmarks: pd.DataFrame, grid: pd.DataFrame) -> pd.Series:
     """For each row of ``grid`` (``indicator_id``, ``period_end``), the latest published year whose
     year ends on or before the period ends."""
-    years = (benchmarks.dropna(subset=["year_end"]).groupby(["indicator_id", "time_period"], as_index=False)["year_end"]
-             .first().sort_values("year_end"))
+    years = (
+        benchmarks.dropna(subset=["year_end"])
+        .groupby(["indicator_id", "time_period"], as_index=False)["year_end"]
+        .first()
+        .sort_values("year_end")
+    )
     g = grid[["indicator_id", "period_end"]].reset_index().sort_values("period_end")
     g["period_end"] = g["period_end"].astype("datetime64[ns]")
     years["year_end"] = years["year_end"].astype("datetime64[ns]")
-    merged = pd.merge_asof(g, years, left_on="period_end", right_on="year_end", by="indicator_id",
-                           direction="backward")
+    merged = pd.merge_asof(g, years, left_on="period_end", right_on="year_end", by="indicator_id", direction="backward")
     return merged.set_index("index")["time_period"].reindex(grid.index).astype("Int64")
 
 
@@ -132,25 +169,37 @@ def _neighbour_notes(out: pd.DataFrame, neighbours: pd.DataFrame, la: pd.DataFra
     keys = out[["authority", "indicator_id", "benchmark_year"]].drop_duplicates()
     pairs = keys.merge(model, on="authority")
     figures = la[["indicator_id", "benchmark_year", "authority", "value_status", "symbol", "ranked"]].rename(
-        columns={"authority": "neighbour_code"})
+        columns={"authority": "neighbour_code"}
+    )
     pairs = pairs.merge(figures, on=["indicator_id", "benchmark_year", "neighbour_code"], how="left")
     missing = pairs[~pairs["ranked"].fillna(False).astype(bool)]
     name = names()
-    notes = {key: "; ".join(f"{name.get(c, c)}: {_no_figure(c, st, sy)}"
-                            for c, st, sy in zip(grp["neighbour_code"], grp["value_status"], grp["symbol"]))
-             for key, grp in missing.groupby(["authority", "indicator_id", "benchmark_year"])}
+    notes = {
+        key: "; ".join(
+            f"{name.get(c, c)}: {_no_figure(c, st, sy)}"
+            for c, st, sy in zip(grp["neighbour_code"], grp["value_status"], grp["symbol"])
+        )
+        for key, grp in missing.groupby(["authority", "indicator_id", "benchmark_year"])
+    }
     result = keys.copy()
     result["sn_listed"] = result["authority"].map(listed).fillna(0).astype(int)
-    result["sn_note"] = [notes.get(k, "") for k in zip(result["authority"], result["indicator_id"],
-                                                        result["benchmark_year"])]
+    result["sn_note"] = [
+        notes.get(k, "") for k in zip(result["authority"], result["indicator_id"], result["benchmark_year"])
+    ]
     unmodelled = result["sn_listed"].eq(0)
     result.loc[unmodelled, "sn_note"] = [
-        f"{name.get(a, a)} is not in the statistical neighbour model" for a in result.loc[unmodelled, "authority"]]
+        f"{name.get(a, a)} is not in the statistical neighbour model" for a in result.loc[unmodelled, "authority"]
+    ]
     return result
 
 
-def attach_benchmarks(card: pd.DataFrame, benchmarks: pd.DataFrame, neighbours: pd.DataFrame,
-                      comparators: Sequence[str] = (), ranks: pd.DataFrame | None = None) -> pd.DataFrame:
+def attach_benchmarks(
+    card: pd.DataFrame,
+    benchmarks: pd.DataFrame,
+    neighbours: pd.DataFrame,
+    comparators: Sequence[str] = (),
+    ranks: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Add the benchmark columns to scored rows (``authority, indicator_id, period_end, polarity``,
     optionally ``rank_polarity``).
 
@@ -181,36 +230,58 @@ def attach_benchmarks(card: pd.DataFrame, benchmarks: pd.DataFrame, neighbours: 
     nat = ok[ok["geographic_level"].eq("National")].rename(columns={"time_period": "benchmark_year"})
     lookup(nat, {"value": "england"}, ["indicator_id", "benchmark_year"])
     lon = ok[ok["geographic_level"].eq("Regional") & ok["region_code"].eq(LONDON_REGION)].rename(
-        columns={"time_period": "benchmark_year"})
+        columns={"time_period": "benchmark_year"}
+    )
     lookup(lon, {"value": "london"}, ["indicator_id", "benchmark_year"])
     la = la_rows(benchmarks).rename(columns={"time_period": "benchmark_year", "new_la_code": "authority"})
-    la = la.assign(ranked=comparable(la), note=_notes(la),
-                   symbol=la["symbol"].fillna("").astype(str) if "symbol" in la.columns else "")
-    own = la.assign(published_value=la["value"].where(la["value_status"].eq("ok")),
-                    published_symbol=la["symbol"], published_note=la["note"])
-    lookup(own, {"published_value": "published_value", "published_symbol": "published_symbol",
-                 "published_note": "published_note", "ranked": "_own_ranked"},
-           ["indicator_id", "benchmark_year", "authority"])
+    la = la.assign(
+        ranked=comparable(la),
+        note=_notes(la),
+        symbol=la["symbol"].fillna("").astype(str) if "symbol" in la.columns else "",
+    )
+    own = la.assign(
+        published_value=la["value"].where(la["value_status"].eq("ok")),
+        published_symbol=la["symbol"],
+        published_note=la["note"],
+    )
+    lookup(
+        own,
+        {
+            "published_value": "published_value",
+            "published_symbol": "published_symbol",
+            "published_note": "published_note",
+            "ranked": "_own_ranked",
+        },
+        ["indicator_id", "benchmark_year", "authority"],
+    )
     for c in ("published_symbol", "published_note"):
         out[c] = out[c].astype("object").fillna("")
 
     # statistical neighbours: mean of those with a comparable figure, and how many of those listed
     sn = neighbours.rename(columns={"la_code": "authority"})[["authority", "neighbour_code"]]
     pairs = out[["authority", "indicator_id", "benchmark_year"]].drop_duplicates().merge(sn, on="authority")
-    pairs = pairs.merge(la.loc[la["ranked"], ["indicator_id", "benchmark_year", "authority", "value"]].rename(
-        columns={"authority": "neighbour_code"}), on=["indicator_id", "benchmark_year", "neighbour_code"], how="left")
+    pairs = pairs.merge(
+        la.loc[la["ranked"], ["indicator_id", "benchmark_year", "authority", "value"]].rename(
+            columns={"authority": "neighbour_code"}
+        ),
+        on=["indicator_id", "benchmark_year", "neighbour_code"],
+        how="left",
+    )
     agg = pairs.groupby(["authority", "indicator_id", "benchmark_year"], as_index=False).agg(
-        sn_mean=("value", "mean"), sn_count=("value", "count"))
+        sn_mean=("value", "mean"), sn_count=("value", "count")
+    )
     out = out.merge(agg, on=["authority", "indicator_id", "benchmark_year"], how="left")
     out["sn_count"] = out["sn_count"].fillna(0).astype(int)
-    out = out.merge(_neighbour_notes(out, neighbours, la), on=["authority", "indicator_id", "benchmark_year"],
-                    how="left")
+    out = out.merge(
+        _neighbour_notes(out, neighbours, la), on=["authority", "indicator_id", "benchmark_year"], how="left"
+    )
     out["sn_listed"] = out["sn_listed"].fillna(0).astype(int)
     out["sn_note"] = out["sn_note"].astype("object").fillna("")
 
     comp = la[la["ranked"] & la["authority"].isin(list(comparators))]
     cagg = comp.groupby(["indicator_id", "benchmark_year"], as_index=False).agg(
-        comparator_mean=("value", "mean"), comparator_count=("value", "count"))
+        comparator_mean=("value", "mean"), comparator_count=("value", "count")
+    )
     out = out.merge(cagg, on=["indicator_id", "benchmark_year"], how="left")
     out["comparator_count"] = out["comparator_count"].fillna(0).astype(int)
 
@@ -218,11 +289,16 @@ def attach_benchmarks(card: pd.DataFrame, benchmarks: pd.DataFrame, neighbours: 
     if ranks is None:
         ranks = national_ranks(benchmarks, dict(zip(out["indicator_id"], rank_polarity)))
     r = ranks.rename(columns={"time_period": "benchmark_year", "new_la_code": "authority"})
-    out = out.merge(r[["indicator_id", "benchmark_year", "authority", "national_rank", "national_count", "quartile"]],
-                    on=["indicator_id", "benchmark_year", "authority"], how="left")
+    out = out.merge(
+        r[["indicator_id", "benchmark_year", "authority", "national_rank", "national_count", "quartile"]],
+        on=["indicator_id", "benchmark_year", "authority"],
+        how="left",
+    )
     # how many authorities had a comparable figure, even where this one did not
     counts = ranks.groupby(["indicator_id", "time_period"])["national_count"].first().rename("nc").reset_index()
-    out = out.merge(counts.rename(columns={"time_period": "benchmark_year"}), on=["indicator_id", "benchmark_year"], how="left")
+    out = out.merge(
+        counts.rename(columns={"time_period": "benchmark_year"}), on=["indicator_id", "benchmark_year"], how="left"
+    )
     out["national_count"] = out["national_count"].fillna(out["nc"]).astype("Int64")
     out["quartile"] = out["quartile"].fillna("")
     kind = np.where(out["polarity"].eq("band"), "within-a-band measure", "context measure")
@@ -230,14 +306,23 @@ def attach_benchmarks(card: pd.DataFrame, benchmarks: pd.DataFrame, neighbours: 
     small = out["_own_ranked"].eq(False) & out["published_value"].notna()
     out["rank_note"] = np.select(
         [unranked, small],
-        [pd.Series([NOT_RANKED_CONTEXT.format(kind=k) for k in kind], index=out.index),
-         "not ranked: the published figure rests on suppressed counts (small numbers), as in DfE's LAIT"], "")
+        [
+            pd.Series([NOT_RANKED_CONTEXT.format(kind=k) for k in kind], index=out.index),
+            "not ranked: the published figure rests on suppressed counts (small numbers), as in DfE's LAIT",
+        ],
+        "",
+    )
     out.loc[unranked, "national_count"] = pd.NA
     return out.drop(columns=["nc", "_own_ranked"])
 
 
-def benchmark_series(benchmarks: pd.DataFrame, neighbours: pd.DataFrame, authority: str, authority_name: str,
-                     comparators: Sequence[str] = ()) -> pd.DataFrame:
+def benchmark_series(
+    benchmarks: pd.DataFrame,
+    neighbours: pd.DataFrame,
+    authority: str,
+    authority_name: str,
+    comparators: Sequence[str] = (),
+) -> pd.DataFrame:
     """Published series by year for charts: the authority, London, England, neighbours' mean and the
     comparators' mean. Long: ``indicator_id, benchmark_year, year_end, series, value, note``.
 
@@ -251,24 +336,43 @@ def benchmark_series(benchmarks: pd.DataFrame, neighbours: pd.DataFrame, authori
     fair = la[comparable(la)]
     parts = [
         la[la["new_la_code"].eq(authority)].assign(series=authority_name),
-        ok[ok["geographic_level"].eq("Regional") & ok["region_code"].eq(LONDON_REGION)].assign(series="London", note=""),
+        ok[ok["geographic_level"].eq("Regional") & ok["region_code"].eq(LONDON_REGION)].assign(
+            series="London", note=""
+        ),
         ok[ok["geographic_level"].eq("National")].assign(series="England", note=""),
     ]
     sn_codes = neighbours.loc[neighbours["la_code"].eq(authority), "neighbour_code"]
-    sn = fair[fair["new_la_code"].isin(sn_codes)].groupby(["indicator_id", "time_period", "year_end"], as_index=False)["value"].mean()
+    sn = (
+        fair[fair["new_la_code"].isin(sn_codes)]
+        .groupby(["indicator_id", "time_period", "year_end"], as_index=False)["value"]
+        .mean()
+    )
     parts.append(sn.assign(series="Statistical neighbours", note=""))
     if comparators:
-        cm = fair[fair["new_la_code"].isin(list(comparators))].groupby(
-            ["indicator_id", "time_period", "year_end"], as_index=False)["value"].mean()
+        cm = (
+            fair[fair["new_la_code"].isin(list(comparators))]
+            .groupby(["indicator_id", "time_period", "year_end"], as_index=False)["value"]
+            .mean()
+        )
         parts.append(cm.assign(series="Comparators", note=""))
-    out = pd.concat([p[["indicator_id", "time_period", "year_end", "series", "value", "note"]] for p in parts],
-                    ignore_index=True)
-    return out.rename(columns={"time_period": "benchmark_year"}).sort_values(
-        ["indicator_id", "series", "benchmark_year"]).reset_index(drop=True)[cols]
+    out = pd.concat(
+        [p[["indicator_id", "time_period", "year_end", "series", "value", "note"]] for p in parts], ignore_index=True
+    )
+    return (
+        out.rename(columns={"time_period": "benchmark_year"})
+        .sort_values(["indicator_id", "series", "benchmark_year"])
+        .reset_index(drop=True)[cols]
+    )
 
 
-def comparison_table(benchmarks: pd.DataFrame, neighbours: pd.DataFrame, card: pd.DataFrame, authority: str,
-                     comparators: Sequence[str] = (), ranks: pd.DataFrame | None = None) -> pd.DataFrame:
+def comparison_table(
+    benchmarks: pd.DataFrame,
+    neighbours: pd.DataFrame,
+    card: pd.DataFrame,
+    authority: str,
+    comparators: Sequence[str] = (),
+    ranks: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """For each indicator's benchmark year: the authority, its neighbours, the comparators, London and
     England, with national ranks. Long: ``indicator_id, benchmark_year, la_code, la_name, value, symbol,
     note, role, rank``; a neighbour without a figure is listed with its reason in ``note``."""
@@ -282,8 +386,11 @@ def comparison_table(benchmarks: pd.DataFrame, neighbours: pd.DataFrame, card: p
     ok = b[b["value_status"].eq("ok")]
     la = la_rows(b)
     sn_codes = list(neighbours.loc[neighbours["la_code"].eq(authority), "neighbour_code"])
-    roles = {authority: "selected", **{c: "statistical neighbour" for c in sn_codes},
-             **{c: "comparator" for c in comparators if c != authority}}
+    roles = {
+        authority: "selected",
+        **dict.fromkeys(sn_codes, "statistical neighbour"),
+        **{c: "comparator" for c in comparators if c != authority},
+    }
     shown = la[la["new_la_code"].isin(list(roles))].assign(role=lambda d: d["new_la_code"].map(roles))
     shown = shown.assign(value=shown["value"].where(shown["value_status"].eq("ok")))
     # a neighbour or comparator DfE published nothing for that year is listed, with the reason
@@ -291,21 +398,41 @@ def comparison_table(benchmarks: pd.DataFrame, neighbours: pd.DataFrame, card: p
     absent = []
     for ind, year in years.drop_duplicates().itertuples(index=False):
         have = set(shown.loc[shown["indicator_id"].eq(ind) & shown["benchmark_year"].eq(year), "new_la_code"])
-        absent += [{"indicator_id": ind, "benchmark_year": year, "new_la_code": code, "la_name": name.get(code, code),
-                    "value": np.nan, "symbol": "", "role": role, "note": _no_figure(code, np.nan, "")}
-                   for code, role in roles.items() if code not in have]
+        absent += [
+            {
+                "indicator_id": ind,
+                "benchmark_year": year,
+                "new_la_code": code,
+                "la_name": name.get(code, code),
+                "value": np.nan,
+                "symbol": "",
+                "role": role,
+                "note": _no_figure(code, np.nan, ""),
+            }
+            for code, role in roles.items()
+            if code not in have
+        ]
     if absent:
         shown = pd.concat([shown, pd.DataFrame(absent)], ignore_index=True)
     if ranks is None:
         ranks = national_ranks(benchmarks, dict(zip(card["indicator_id"], _rank_polarity(card))))
-    shown = shown.merge(ranks.rename(columns={"time_period": "benchmark_year"})[
-        ["indicator_id", "benchmark_year", "new_la_code", "national_rank"]],
-        on=["indicator_id", "benchmark_year", "new_la_code"], how="left")
-    regions = pd.concat([
-        ok[ok["geographic_level"].eq("Regional") & ok["region_code"].eq(LONDON_REGION)].assign(
-            role="London", la_name="London", new_la_code=LONDON_REGION, note=""),
-        ok[ok["geographic_level"].eq("National")].assign(role="England", la_name="England", new_la_code=ENGLAND, note=""),
-    ])
+    shown = shown.merge(
+        ranks.rename(columns={"time_period": "benchmark_year"})[
+            ["indicator_id", "benchmark_year", "new_la_code", "national_rank"]
+        ],
+        on=["indicator_id", "benchmark_year", "new_la_code"],
+        how="left",
+    )
+    regions = pd.concat(
+        [
+            ok[ok["geographic_level"].eq("Regional") & ok["region_code"].eq(LONDON_REGION)].assign(
+                role="London", la_name="London", new_la_code=LONDON_REGION, note=""
+            ),
+            ok[ok["geographic_level"].eq("National")].assign(
+                role="England", la_name="England", new_la_code=ENGLAND, note=""
+            ),
+        ]
+    )
     out = pd.concat([shown.rename(columns={"national_rank": "rank"}), regions], ignore_index=True)
     out = out.rename(columns={"new_la_code": "la_code"})
     out["rank"] = out["rank"].astype("Int64") if "rank" in out else pd.NA

@@ -34,9 +34,9 @@ import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
 from kpitools.core.config import DEFAULT_IMPROVEMENT_TOLERANCE
-from kpitools.core.vocabulary import DEFAULT_RAG_SCHEME, RAG_SCHEMES, RAGS, STATUSES
 from kpitools.core.errors import ConfigError, PeriodError
 from kpitools.core.periods import Period, end_dates, labels
+from kpitools.core.vocabulary import DEFAULT_RAG_SCHEME, RAG_SCHEMES, RAGS, STATUSES
 
 _EPS = 1e-6  # in units of the displayed precision
 
@@ -69,8 +69,15 @@ def _round_scaled(x: pd.Series | np.ndarray, scale: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.floor(np.abs(x) * scale + 0.5 + 1e-9)
 
 
-def _direction_codes(v: np.ndarray, o: np.ndarray, higher: np.ndarray, lower: np.ndarray, band: np.ndarray,
-                     lo: np.ndarray | None = None, up: np.ndarray | None = None) -> np.ndarray:
+def _direction_codes(
+    v: np.ndarray,
+    o: np.ndarray,
+    higher: np.ndarray,
+    lower: np.ndarray,
+    band: np.ndarray,
+    lo: np.ndarray | None = None,
+    up: np.ndarray | None = None,
+) -> np.ndarray:
     """Direction of travel as codes into ``_DIRECTIONS`` (0 better, 1 worse, 2 same, 3 blank).
 
     ``v``, ``o``, ``lo`` and ``up`` are already rounded to the displayed precision (scaled integers);
@@ -87,8 +94,14 @@ def _direction_codes(v: np.ndarray, o: np.ndarray, higher: np.ndarray, lower: np
     return np.where(score > _EPS, 0, np.where(score < -_EPS, 1, np.where(np.abs(score) <= _EPS, 2, 3)))
 
 
-def direction_of_travel(value: pd.Series, other: pd.Series, polarity: pd.Series, decimals: pd.Series,
-                        lower: pd.Series | None = None, upper: pd.Series | None = None) -> pd.Series:
+def direction_of_travel(
+    value: pd.Series,
+    other: pd.Series,
+    polarity: pd.Series,
+    decimals: pd.Series,
+    lower: pd.Series | None = None,
+    upper: pd.Series | None = None,
+) -> pd.Series:
     """``better`` / ``worse`` / ``same`` by polarity at displayed precision; blank without a comparison.
 
     For a band indicator, better means closer to the band (inside it counts as distance zero).
@@ -104,15 +117,28 @@ def direction_of_travel(value: pd.Series, other: pd.Series, polarity: pd.Series,
     lo = up = None
     if lower is not None and upper is not None:
         lo, up = _round_scaled(lower, scale), _round_scaled(upper, scale)
-    codes = _direction_codes(_round_scaled(value, scale), _round_scaled(other, scale), pol == "higher",
-                             pol == "lower", pol == "band", lo, up)
+    codes = _direction_codes(
+        _round_scaled(value, scale), _round_scaled(other, scale), pol == "higher", pol == "lower", pol == "band", lo, up
+    )
     return pd.Series(_DIRECTIONS[codes], index=value.index, dtype="object")
 
 
-def _rag_codes(v: np.ndarray, scale: np.ndarray, target: np.ndarray, higher: np.ndarray, lower: np.ndarray,
-               band: np.ndarray, improvement: np.ndarray, tolerance_scheme: np.ndarray, tolerance: np.ndarray,
-               relative: np.ndarray, lo: np.ndarray, up: np.ndarray, improved: np.ndarray,
-               rated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _rag_codes(
+    v: np.ndarray,
+    scale: np.ndarray,
+    target: np.ndarray,
+    higher: np.ndarray,
+    lower: np.ndarray,
+    band: np.ndarray,
+    improvement: np.ndarray,
+    tolerance_scheme: np.ndarray,
+    tolerance: np.ndarray,
+    relative: np.ndarray,
+    lo: np.ndarray,
+    up: np.ndarray,
+    improved: np.ndarray,
+    rated: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """The rule of :func:`rate` on arrays: codes into ``_RAG_TEXT`` (3 where not rated) and the
     tolerance used, in the indicator's units (NaN where not rated).
 
@@ -130,8 +156,11 @@ def _rag_codes(v: np.ndarray, scale: np.ndarray, target: np.ndarray, higher: np.
     gap = np.where(higher, t - v, np.where(lower, v - t, np.nan))  # > 0: off target
     on_target = gap <= _EPS
     within = gap <= tol + _EPS
-    rag = np.select([on_target & ~improvement, tolerance_scheme & within & (tol > 0), improvement & within,
-                     improvement & improved], [0, 1, 0, 1], 2)
+    rag = np.select(
+        [on_target & ~improvement, tolerance_scheme & within & (tol > 0), improvement & within, improvement & improved],
+        [0, 1, 0, 1],
+        2,
+    )
     inside = (v >= lo - _EPS) & (v <= up + _EPS)
     deep = (v > lo + tol + _EPS) & (v < up - tol - _EPS)
     rag = np.where(band, np.where(deep, 0, np.where(inside, 1, 2)), rag)
@@ -148,16 +177,26 @@ def rate(frame: pd.DataFrame, scheme: pd.Series) -> pd.DataFrame:
     pol = frame["polarity"].to_numpy()
     sch = scheme.to_numpy()
     codes, used = _rag_codes(
-        _round_scaled(frame["value"], scale), scale, frame["target"].to_numpy(dtype="float64"),
-        pol == "higher", pol == "lower", pol == "band", sch == "tolerance_improvement", sch == "tolerance",
+        _round_scaled(frame["value"], scale),
+        scale,
+        frame["target"].to_numpy(dtype="float64"),
+        pol == "higher",
+        pol == "lower",
+        pol == "band",
+        sch == "tolerance_improvement",
+        sch == "tolerance",
         frame["tolerance"].to_numpy(dtype="float64"),
         frame["tolerance_type"].fillna("absolute").to_numpy() == "relative",
-        frame["lower"].to_numpy(dtype="float64") * scale, frame["upper"].to_numpy(dtype="float64") * scale,
-        frame["dot_long"].isin(["better", "same"]).to_numpy(), frame["status"].eq("rated").to_numpy())
+        frame["lower"].to_numpy(dtype="float64") * scale,
+        frame["upper"].to_numpy(dtype="float64") * scale,
+        frame["dot_long"].isin(["better", "same"]).to_numpy(),
+        frame["status"].eq("rated").to_numpy(),
+    )
     return pd.DataFrame({"rag": _RAG_TEXT[codes], "tolerance_used": used}, index=frame.index)
 
 
 # -- score's building blocks -------------------------------------------------------------------------
+
 
 def _flags(column: pd.Series, value: str) -> np.ndarray:
     """``column == value`` as a numpy bool array; missing entries are False."""
@@ -173,7 +212,7 @@ def _take(column: pd.Series, rows: np.ndarray) -> np.ndarray | ExtensionArray:
     return pd.api.extensions.take(arr, rows, allow_fill=True)
 
 
-def _text(categories: Sequence[str], codes: np.ndarray, as_object: bool = False) -> ExtensionArray:
+def _text(categories: Sequence[str] | np.ndarray, codes: np.ndarray, as_object: bool = False) -> ExtensionArray:
     """``categories[codes]`` as a text column: strings are built once per distinct text, not per row."""
     return pd.Series([str(c) for c in categories], dtype=object if as_object else None).array.take(codes)
 
@@ -184,8 +223,11 @@ def _codes(column: pd.Series, uniques: pd.Index) -> np.ndarray:
     Matched by equality as a merge matches keys, whatever the string dtypes. Arrow strings are looked
     up in arrow; other columns are factorised first, so that only their distinct entries are looked up.
     """
-    if (isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
-            and all(isinstance(u, str) for u in uniques)):
+    if (
+        isinstance(column.dtype, pd.StringDtype)
+        and column.dtype.storage == "pyarrow"
+        and all(isinstance(u, str) for u in uniques)
+    ):
         # arrow strings (pandas' default): look them up in arrow, without a trip through Python objects
         arr = pa.array(column.array)
         found = pc.index_in(arr, value_set=pa.array(list(uniques), type=arr.type))
@@ -210,8 +252,9 @@ class _RowFinder:
     ValueError naming the first such key; the loaders report duplicates before scoring.
     """
 
-    def __init__(self, keys: np.ndarray, rows: np.ndarray, size: int, frame: pd.DataFrame, columns: list[str],
-                 what: str) -> None:
+    def __init__(
+        self, keys: np.ndarray, rows: np.ndarray, size: int, frame: pd.DataFrame, columns: list[str], what: str
+    ) -> None:
         self._table: np.ndarray | None = None
         self._index: pd.Index | None = None
         if size <= _DENSE_SLOTS_PER_ROW * len(keys) + _DENSE_SLOTS:
@@ -228,13 +271,15 @@ class _RowFinder:
             where = rows[keys == repeated]
             first = frame.iloc[where[0]]
             described = ", ".join(f"{c} {first[c]}" for c in columns)
-            raise ValueError(f"{what} for {described} (rows {', '.join(map(str, frame.index[where]))}); "
-                             "keep one before scoring")
+            raise ValueError(
+                f"{what} for {described} (rows {', '.join(map(str, frame.index[where]))}); keep one before scoring"
+            )
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         """The row of each key, -1 where none."""
         if self._table is not None:
             return self._table[keys]
+        assert self._index is not None  # built with one of the two
         return self._rows[self._index.get_indexer(keys)]
 
 
@@ -243,19 +288,28 @@ def _observation_keys(q_ordinal: np.ndarray, frequency: pd.Series) -> dict[str, 
     are the previous period and the same period last year, by the indicator's frequency."""
     shape = (len(q_ordinal), len(frequency))
     q = np.broadcast_to(q_ordinal[:, None], shape)
-    is_m, is_b, is_a = (np.broadcast_to(_flags(frequency, f)[None, :], shape)
-                        for f in ("monthly", "biannual", "annual"))
+    is_m, is_b, is_a = (
+        np.broadcast_to(_flags(frequency, f)[None, :], shape) for f in ("monthly", "biannual", "annual")
+    )
     fy, qn = q // 4, q % 4 + 1
     month_end = fy * 12 + 3 + (qn - 1) * 3 + 2
-    return {"kind": np.where(is_m, 0, np.where(is_a, 1, 2)),  # codes of _KINDS
-            "obs": np.where(is_m, month_end, np.where(is_a, fy, q)),
-            "prev": np.where(is_m, month_end - 3, np.where(is_a, fy - 1, np.where(is_b, q - 2, q - 1))),
-            "ly": np.where(is_m, month_end - 12, np.where(is_a, fy - 1, q - 4)),
-            "due": np.where(is_b, np.isin(qn, (2, 4)), np.where(is_a, qn == 4, True))}
+    return {
+        "kind": np.where(is_m, 0, np.where(is_a, 1, 2)),  # codes of _KINDS
+        "obs": np.where(is_m, month_end, np.where(is_a, fy, q)),
+        "prev": np.where(is_m, month_end - 3, np.where(is_a, fy - 1, np.where(is_b, q - 2, q - 1))),
+        "ly": np.where(is_m, month_end - 12, np.where(is_a, fy - 1, q - 4)),
+        "due": np.where(is_b, np.isin(qn, (2, 4)), np.where(is_a, qn == 4, True)),
+    }
 
 
-def score(values: pd.DataFrame, indicators: pd.DataFrame, targets: pd.DataFrame, authorities: Sequence[str],
-          periods: Sequence[Period | str], schemes: Mapping[str, str] | str = DEFAULT_RAG_SCHEME) -> pd.DataFrame:
+def score(
+    values: pd.DataFrame,
+    indicators: pd.DataFrame,
+    targets: pd.DataFrame,
+    authorities: Sequence[str],
+    periods: Sequence[Period | str],
+    schemes: Mapping[str, str] | str = DEFAULT_RAG_SCHEME,
+) -> pd.DataFrame:
     """Score every indicator of the framework for each authority and reporting quarter.
 
     Parameters
@@ -336,16 +390,22 @@ def score(values: pd.DataFrame, indicators: pd.DataFrame, targets: pd.DataFrame,
     v_rows = np.flatnonzero((v_a >= 0) & (v_i >= 0) & (v_k >= 0))
     o_code, o_uniques = pd.factorize(ordinal[v_rows])
     span = max(len(o_uniques), 1)
-    v_finder = _RowFinder(((v_a[v_rows] * n_ui + v_i[v_rows]) * 3 + v_k[v_rows]) * span + o_code, v_rows,
-                          n_pairs * 3 * span, values, ["authority", "indicator_id", "kind", "ordinal", "period"],
-                          "values hold more than one observation")
+    v_finder = _RowFinder(
+        ((v_a[v_rows] * n_ui + v_i[v_rows]) * 3 + v_k[v_rows]) * span + o_code,
+        v_rows,
+        n_pairs * 3 * span,
+        values,
+        ["authority", "indicator_id", "kind", "ordinal", "period"],
+        "values hold more than one observation",
+    )
     o_index = pd.Index(o_uniques)
 
     def observation_rows(which: str) -> np.ndarray:
         oc = o_index.get_indexer(keys[which].ravel()).reshape(keys[which].shape)
         part = np.where(oc >= 0, keys["kind"] * span + oc, -1)  # -1: no observation has the ordinal
-        return v_finder.find(np.where(part[None, :, :] >= 0, pair[:, None, :] * (3 * span) + part[None, :, :],
-                                      -1).ravel())
+        return v_finder.find(
+            np.where(part[None, :, :] >= 0, pair[:, None, :] * (3 * span) + part[None, :, :], -1).ravel()
+        )
 
     ok = np.append(_flags(values["value_status"], "ok"), False)  # the appended False answers row -1
     suppressed = np.append(_flags(values["value_status"], "suppressed"), False)
@@ -359,19 +419,26 @@ def score(values: pd.DataFrame, indicators: pd.DataFrame, targets: pd.DataFrame,
     t_quarter = targets["quarter"].to_numpy(dtype="float64", na_value=np.nan)
     t_a, t_i = _codes(targets["authority"], a_index), _codes(targets["indicator_id"], i_index)
     # rows that a merge on the int64 fy and quarter could match
-    t_rows = np.flatnonzero((t_a >= 0) & (t_i >= 0) & np.isfinite(t_fy) & (t_fy == np.floor(t_fy))
-                            & np.isin(t_quarter, (0, 1, 2, 3, 4)))
+    t_rows = np.flatnonzero(
+        (t_a >= 0) & (t_i >= 0) & np.isfinite(t_fy) & (t_fy == np.floor(t_fy)) & np.isin(t_quarter, (0, 1, 2, 3, 4))
+    )
     f_code, f_uniques = pd.factorize(t_fy[t_rows].astype("int64"))
     n_fy = max(len(f_uniques), 1)
-    t_finder = _RowFinder(((t_a[t_rows] * n_ui + t_i[t_rows]) * n_fy + f_code) * 5
-                          + t_quarter[t_rows].astype("int64"), t_rows, n_pairs * n_fy * 5, targets,
-                          ["authority", "indicator_id", "fy", "quarter"], "targets hold more than one target")
+    t_finder = _RowFinder(
+        ((t_a[t_rows] * n_ui + t_i[t_rows]) * n_fy + f_code) * 5 + t_quarter[t_rows].astype("int64"),
+        t_rows,
+        n_pairs * n_fy * 5,
+        targets,
+        ["authority", "indicator_id", "fy", "quarter"],
+        "targets hold more than one target",
+    )
     fc = pd.Index(f_uniques).get_indexer(fy_q)
 
     def target_rows(quarter: np.ndarray) -> np.ndarray:
         part = np.where(fc >= 0, fc * 5 + quarter, -1)
-        return t_finder.find(np.where(part[None, :, None] >= 0, pair[:, None, :] * (n_fy * 5)
-                                      + part[None, :, None], -1).ravel())
+        return t_finder.find(
+            np.where(part[None, :, None] >= 0, pair[:, None, :] * (n_fy * 5) + part[None, :, None], -1).ravel()
+        )
 
     per, ann = target_rows(quarter_q), target_rows(np.zeros_like(quarter_q))
     # a period target counts when it sets a target or a band; otherwise the annual target, all of it
@@ -379,22 +446,29 @@ def score(values: pd.DataFrame, indicators: pd.DataFrame, targets: pd.DataFrame,
     has_period = sets_target[per]
     tg = np.where(has_period, per, ann)
     target_annual = _take(targets["target"], ann)
-    prorate = (~has_period & _flags(ind["measure"], "ytd")[i_row] & _flags(ind["unit"], "count")[i_row]
-               & pd.notna(target_annual) & ~_flags(ind["frequency"], "annual")[i_row])
+    prorate = (
+        ~has_period
+        & _flags(ind["measure"], "ytd")[i_row]
+        & _flags(ind["unit"], "count")[i_row]
+        & pd.notna(target_annual)
+        & ~_flags(ind["frequency"], "annual")[i_row]
+    )
     # integer targets widen to float where a period or an annual target is missing (as the merges
     # did), and where one is pro-rated (a fraction)
     widen = bool((per < 0).any() or (ann < 0).any() or prorate.any())
     target, lower, upper, tolerance = (
         col.astype("float64") if widen and col.dtype.kind in "iu" else col
-        for col in (_take(targets[c], tg) for c in ("target", "lower", "upper", "tolerance")))
+        for col in (_take(targets[c], tg) for c in ("target", "lower", "upper", "tolerance"))
+    )
     tolerance_type = _take(targets["tolerance_type"], tg)
     quarter = quarter_q[q_row]
     target[prorate] = target_annual[prorate] * quarter[prorate] / 4
     relative = np.append(_flags(targets["tolerance_type"], "relative"), False)[tg]  # missing: absolute
 
     # statuses, highest precedence last
-    higher, lower_better, band, context = (_flags(ind["polarity"], p)[i_row]
-                                           for p in ("higher", "lower", "band", "none"))
+    higher, lower_better, band, context = (
+        _flags(ind["polarity"], p)[i_row] for p in ("higher", "lower", "band", "none")
+    )
     target_f, lower_f, upper_f = (np.asarray(x, dtype="float64") for x in (target, lower, upper))
     due = np.tile(keys["due"].ravel(), n_a)
     no_target = np.where(band, np.isnan(lower_f) | np.isnan(upper_f), np.isnan(target_f))
@@ -405,8 +479,12 @@ def score(values: pd.DataFrame, indicators: pd.DataFrame, targets: pd.DataFrame,
     status[context] = _NOT_A_TARGET
 
     # status reasons: each distinct text built once
-    texts = ["", "shown for context: no target is set for this measure",
-             "no data: no value in the extract for this period", "no target set for this period"]
+    texts = [
+        "",
+        "shown for context: no target is set for this measure",
+        "no data: no value in the extract for this period",
+        "no target set for this period",
+    ]
     reason_code = np.zeros(n, dtype="int64")
     reason_code[status == _NOT_A_TARGET] = 1
     reason_code[status == _NO_TARGET] = 3
@@ -416,8 +494,9 @@ def score(values: pd.DataFrame, indicators: pd.DataFrame, targets: pd.DataFrame,
     with_reason = np.flatnonzero((status == _SUPPRESSED) | (status == _NO_DATA))
     given, given_texts = pd.factorize(pd.Series(_take(values["reason"], obs[with_reason])).fillna(""))
     given_texts = list(given_texts)
-    reason_code[with_reason] = given + np.where(status[with_reason] == _SUPPRESSED, len(texts),
-                                                len(texts) + len(given_texts))
+    reason_code[with_reason] = given + np.where(
+        status[with_reason] == _SUPPRESSED, len(texts), len(texts) + len(given_texts)
+    )
     texts += ["value suppressed: " + r for r in given_texts]
     texts += ["no data: " + r if r != "" else texts[2] for r in given_texts]
 
@@ -430,10 +509,12 @@ def score(values: pd.DataFrame, indicators: pd.DataFrame, targets: pd.DataFrame,
     b = np.flatnonzero(band)
     lo[b], up[b] = _round_scaled(lower_f[b], scale[b]), _round_scaled(upper_f[b], scale[b])
     not_shown = ~due | ~obs_ok
-    dot_short = np.where(not_shown, 3, _direction_codes(v, _round_scaled(previous_value, scale), higher,
-                                                        lower_better, band, lo, up))
-    dot_long = np.where(not_shown, 3, _direction_codes(v, _round_scaled(last_year_value, scale), higher,
-                                                       lower_better, band, lo, up))
+    dot_short = np.where(
+        not_shown, 3, _direction_codes(v, _round_scaled(previous_value, scale), higher, lower_better, band, lo, up)
+    )
+    dot_long = np.where(
+        not_shown, 3, _direction_codes(v, _round_scaled(last_year_value, scale), higher, lower_better, band, lo, up)
+    )
 
     # the key columns keep the dtypes the merges gave them: all values, the ok values twice, then the
     # period and the annual targets
@@ -463,30 +544,62 @@ def score(values: pd.DataFrame, indicators: pd.DataFrame, targets: pd.DataFrame,
         raise ConfigError(f"unknown RAG scheme {sorted(unknown)}; expected one of {', '.join(RAG_SCHEMES)}")
     improvement = scheme.eq("tolerance_improvement").to_numpy(dtype=bool)[a_row]
     rag, tolerance_used = _rag_codes(
-        v, scale, target_f, higher, lower_better, band, improvement,
-        scheme.eq("tolerance").to_numpy(dtype=bool)[a_row], np.asarray(tolerance, dtype="float64"), relative,
-        lower_f * scale, upper_f * scale, (dot_long == 0) | (dot_long == 2), status == _RATED)
+        v,
+        scale,
+        target_f,
+        higher,
+        lower_better,
+        band,
+        improvement,
+        scheme.eq("tolerance").to_numpy(dtype=bool)[a_row],
+        np.asarray(tolerance, dtype="float64"),
+        relative,
+        lower_f * scale,
+        upper_f * scale,
+        (dot_long == 0) | (dot_long == 2),
+        status == _RATED,
+    )
 
     quarter_kind = pd.Series("quarter", index=range(n_q))
     period_label = labels(quarter_kind, pd.Series(q_ordinal)).to_numpy()
     period_end = end_dates(quarter_kind, pd.Series(q_ordinal)).to_numpy()
     grid = {
-        "authority": _take(auth_out, a_row), "q_ordinal": q_ordinal[q_row], "indicator_id": _take(ids, i_row),
+        "authority": _take(auth_out, a_row),
+        "q_ordinal": q_ordinal[q_row],
+        "indicator_id": _take(ids, i_row),
         **{c: _take(ind[c], i_row) for c in _INDICATOR_COLUMNS[1:]},
         "obs_kind": _text(_KINDS, np.tile(keys["kind"].ravel(), n_a), as_object=kinds_as_object),
         **{f"{k}_ordinal": np.tile(keys[k].ravel(), n_a) for k in ("obs", "prev", "ly")},
-        "due": due, "fy": fy_q[q_row], "quarter": quarter, "value": value,
+        "due": due,
+        "fy": fy_q[q_row],
+        "quarter": quarter,
+        "value": value,
         **{c: _take(values[c], obs) for c in ("value_status", "reason", "symbol", "numerator", "denominator")},
-        "target": target, "lower": lower, "upper": upper, "tolerance": tolerance, "tolerance_type": tolerance_type,
-        "target_annual": target_annual, "target_prorated": prorate,
-        "status": _text(STATUSES, status), "status_reason": _text(texts, reason_code),
-        "dot_short": _DIRECTIONS[dot_short], "dot_long": _DIRECTIONS[dot_long],
-        "rag_scheme": scheme.array.take(a_row), "rag": _text(_RAG_TEXT, rag), "tolerance_used": tolerance_used,
-        "period": period_label[q_row], "period_end": period_end[q_row],
-        "previous_value": previous_value, "last_year_value": last_year_value,
+        "target": target,
+        "lower": lower,
+        "upper": upper,
+        "tolerance": tolerance,
+        "tolerance_type": tolerance_type,
+        "target_annual": target_annual,
+        "target_prorated": prorate,
+        "status": _text(STATUSES, status),
+        "status_reason": _text(texts, reason_code),
+        "dot_short": _DIRECTIONS[dot_short],
+        "dot_long": _DIRECTIONS[dot_long],
+        "rag_scheme": scheme.array.take(a_row),
+        "rag": _text(_RAG_TEXT, rag),
+        "tolerance_used": tolerance_used,
+        "period": period_label[q_row],
+        "period_end": period_end[q_row],
+        "previous_value": previous_value,
+        "last_year_value": last_year_value,
         "observation_period": _take(values["period"], obs),
     }
     # object columns stay object (a frame built from arrays would infer str for them)
-    return pd.DataFrame({name: pd.Series(col, dtype=object, copy=False)
-                         if pd.api.types.is_object_dtype(col.dtype) else col for name, col in grid.items()},
-                        copy=False)
+    return pd.DataFrame(
+        {
+            name: pd.Series(col, dtype=object, copy=False) if pd.api.types.is_object_dtype(col.dtype) else col
+            for name, col in grid.items()
+        },
+        copy=False,
+    )

@@ -46,14 +46,26 @@ def summarise(card: pd.DataFrame) -> pd.DataFrame:
     """
     rag_counts = card.loc[card["status"].eq("rated"), "rag"].value_counts().reindex(list(RAGS), fill_value=0)
     status_counts = card["status"].value_counts().reindex(list(STATUSES), fill_value=0)
-    rag = pd.DataFrame({"group": "rag", "category": list(RAGS), "count": rag_counts.to_numpy(dtype=int),
-                        "percent": largest_remainder(rag_counts)})
-    status = pd.DataFrame({"group": "status", "category": list(STATUSES), "count": status_counts.to_numpy(dtype=int),
-                           "percent": largest_remainder(status_counts)})
+    rag = pd.DataFrame(
+        {
+            "group": "rag",
+            "category": list(RAGS),
+            "count": rag_counts.to_numpy(dtype=int),
+            "percent": largest_remainder(rag_counts),
+        }
+    )
+    status = pd.DataFrame(
+        {
+            "group": "status",
+            "category": list(STATUSES),
+            "count": status_counts.to_numpy(dtype=int),
+            "percent": largest_remainder(status_counts),
+        }
+    )
     return pd.concat([rag, status], ignore_index=True)
 
 
-def summary_sentences(card: pd.DataFrame, period_word: str = "this quarter") -> list[str]:
+def summary_sentences(card: pd.DataFrame) -> list[str]:
     """The sentences of seed 000's summary page.
 
     Examples
@@ -65,8 +77,10 @@ def summary_sentences(card: pd.DataFrame, period_word: str = "this quarter") -> 
     s = summarise(card)
     rated = int(card["status"].eq("rated").sum())
     lines = [f"Performance data is available for {rated} of the {len(card)} indicators."]
-    parts = [f"{r['count']} ({r['percent']}%) {'has' if r['count'] == 1 else 'have'} a status of {r['category']}"
-             for _, r in s[s["group"].eq("rag") & s["count"].gt(0)].iterrows()]
+    parts = [
+        f"{r['count']} ({r['percent']}%) {'has' if r['count'] == 1 else 'have'} a status of {r['category']}"
+        for _, r in s[s["group"].eq("rag") & s["count"].gt(0)].iterrows()
+    ]
     if parts:
         lines.append(f"Of the {rated} indicators: " + ", ".join(parts) + ".")
     return lines

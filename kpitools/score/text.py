@@ -20,6 +20,7 @@ def format_values(values: pd.Series, units: pd.Series, decimals: pd.Series) -> p
     ['60.9%', '1,234', '']
     """
     from kpitools.score.scoring import round_half_up
+
     scaled = round_half_up(values, decimals) / 10.0 ** decimals.to_numpy(dtype="float64")
     out = [("" if np.isnan(v) else f"{v:,.{int(d)}f}") for v, d in zip(scaled, decimals)]
     s = pd.Series(out, index=values.index, dtype="object")
@@ -28,8 +29,11 @@ def format_values(values: pd.Series, units: pd.Series, decimals: pd.Series) -> p
 
 
 def _comparison_phrase(short: pd.Series, long: pd.Series, frequency: pd.Series) -> pd.Series:
-    prev = np.select([frequency.eq("biannual"), frequency.eq("annual")],
-                     ["the previous half-year", "the previous year"], "the previous quarter")
+    prev = np.select(
+        [frequency.eq("biannual"), frequency.eq("annual")],
+        ["the previous half-year", "the previous year"],
+        "the previous quarter",
+    )
     prev = pd.Series(prev, index=short.index)
     last = pd.Series("the same time last year", index=short.index)
     long = long.where(~frequency.eq("annual"), "")  # for an annual figure both compare with last year
@@ -38,14 +42,22 @@ def _comparison_phrase(short: pd.Series, long: pd.Series, frequency: pd.Series) 
         return pd.Series(np.where(d.eq("same"), "the same as " + what, d + " than " + what), index=d.index)
 
     both_same = short.ne("") & short.eq(long)
-    both_text = np.where(short.eq("same"), "the same as " + prev + " and " + last,
-                         short + " than " + prev + " and " + last)
-    return pd.Series(np.select(
-        [both_same, short.ne("") & long.ne(""), short.ne(""), long.ne("")],
-        [" and " + pd.Series(both_text, index=short.index),
-         " and " + word(short, prev) + " but " + word(long, last),
-         " and " + word(short, prev),
-         " and " + word(long, last)], ""), index=short.index)
+    both_text = np.where(
+        short.eq("same"), "the same as " + prev + " and " + last, short + " than " + prev + " and " + last
+    )
+    return pd.Series(
+        np.select(
+            [both_same, short.ne("") & long.ne(""), short.ne(""), long.ne("")],
+            [
+                " and " + pd.Series(both_text, index=short.index),
+                " and " + word(short, prev) + " but " + word(long, last),
+                " and " + word(short, prev),
+                " and " + word(long, last),
+            ],
+            "",
+        ),
+        index=short.index,
+    )
 
 
 def sentences(card: pd.DataFrame) -> pd.Series:
@@ -59,24 +71,48 @@ def sentences(card: pd.DataFrame) -> pd.Series:
     v = card["value"].astype("float64")
     t = card["target"].astype("float64")
     from kpitools.score.scoring import round_half_up
+
     vs = round_half_up(v, card["decimals"])
     ts = np.round(t.to_numpy() * 10.0 ** card["decimals"].to_numpy(dtype="float64"), 6)
-    band = (format_values(card["lower"], card["unit"], card["decimals"]) + "\u2013"
-            + format_values(card["upper"], card["unit"], card["decimals"]))
+    band = (
+        format_values(card["lower"], card["unit"], card["decimals"])
+        + "\u2013"
+        + format_values(card["upper"], card["unit"], card["decimals"])
+    )
     smaller = np.where(pol.eq("lower"), " (where smaller is better)", "")
     position = np.select(
-        [card["status"].eq("not a target measure"), card["status"].eq("not due"), card["status"].eq("no data"),
-         card["status"].eq("suppressed"), card["status"].eq("no target"),
-         pol.eq("band") & card["rag"].eq("Green"), pol.eq("band") & card["rag"].eq("Amber"), pol.eq("band"),
-         vs > ts + 1e-6, vs < ts - 1e-6],
-        ["is shown for context (not a target measure)", "is not due this period", "has no data for this period",
-         "is suppressed this period (small numbers)", "has no target for this period",
-         "is inside its target band of " + band, "is inside its target band of " + band + " but close to its edge",
-         "is outside its target band of " + band,
-         "is above target" + smaller, "is below target" + smaller],
-        "is on target")
+        [
+            card["status"].eq("not a target measure"),
+            card["status"].eq("not due"),
+            card["status"].eq("no data"),
+            card["status"].eq("suppressed"),
+            card["status"].eq("no target"),
+            pol.eq("band") & card["rag"].eq("Green"),
+            pol.eq("band") & card["rag"].eq("Amber"),
+            pol.eq("band"),
+            vs > ts + 1e-6,
+            vs < ts - 1e-6,
+        ],
+        [
+            "is shown for context (not a target measure)",
+            "is not due this period",
+            "has no data for this period",
+            "is suppressed this period (small numbers)",
+            "has no target for this period",
+            "is inside its target band of " + band,
+            "is inside its target band of " + band + " but close to its edge",
+            "is outside its target band of " + band,
+            "is above target" + smaller,
+            "is below target" + smaller,
+        ],
+        "is on target",
+    )
     position = pd.Series(position, index=card.index)
-    amber_tol = card["rag"].eq("Amber") & ~pol.eq("band") & card.get("rag_scheme", pd.Series("", index=card.index)).eq("tolerance")
+    amber_tol = (
+        card["rag"].eq("Amber")
+        & ~pol.eq("band")
+        & card.get("rag_scheme", pd.Series("", index=card.index)).eq("tolerance")
+    )
     position = position.where(~amber_tol, position + " but within the tolerance")
     shown = card["status"].isin(["rated", "no target", "not a target measure"])
     dot = _comparison_phrase(card["dot_short"].fillna(""), card["dot_long"].fillna(""), card["frequency"])

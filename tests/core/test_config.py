@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from kpitools.present import page
 from kpitools.core.config import load_settings
 from kpitools.core.errors import ConfigError
 from kpitools.ingest.loaders import load_dataset
 from kpitools.pack.build import build_tables
+from kpitools.present import page
 
 
 def test_a_london_batch_names_the_committee_only_where_it_is_known():
@@ -24,8 +24,11 @@ def test_a_london_batch_names_the_committee_only_where_it_is_known():
 
 def test_committees_of_other_authorities_come_from_the_settings(tmp_path: Path):
     f = tmp_path / "settings.yaml"
-    f.write_text("committee: Sub-Committee A\ndemo_authority: Havering\n"
-                 "committees: {Barnet: Committee B, E09000007: Committee C}\n", encoding="utf-8")
+    f.write_text(
+        "committee: Sub-Committee A\ndemo_authority: Havering\n"
+        "committees: {Barnet: Committee B, E09000007: Committee C}\n",
+        encoding="utf-8",
+    )
     s = load_settings(f)
     assert s.committee_for(["E09000003", "302", "Barnet"]) == "Committee B"
     assert s.committee_for(["E09000007", "202", "Camden"]) == "Committee C"

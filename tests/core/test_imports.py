@@ -11,10 +11,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+
 def run(code: str, **env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k != "KPITOOLS_KEEP_RFC3987"}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env={**environ, **env},
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        env={**environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 @pytest.mark.e2e

@@ -12,13 +12,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_tracked_file_of_the_package_is_fingerprinted():
-    tracked = subprocess.run(["git", "ls-files", "kpitools"], capture_output=True, text=True, cwd=ROOT,
-                             check=True).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files", "kpitools"], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout.split()
     covered = {p.relative_to(ROOT).as_posix() for p in code_files()}
     assert tracked and set(tracked) <= covered
     # modules of the sub-packages, not only the top folder
-    assert {"kpitools/score/scoring.py", "kpitools/present/templates/kpitools_report/kpitools.css",
-            "kpitools/core/reference/authorities.csv"} <= covered
+    assert {
+        "kpitools/score/scoring.py",
+        "kpitools/present/templates/kpitools_report/kpitools.css",
+        "kpitools/core/reference/authorities.csv",
+    } <= covered
 
 
 def test_a_change_to_a_module_in_a_nested_sub_package_changes_the_code_checksums(tmp_path):

@@ -100,8 +100,12 @@ def problem_line(expected: dict, message: str, config_error: bool) -> str | None
             # a settings problem: "<file>:" heads the message, then "  - <key>: '<found>' ...; expected ..."
             where_ok = expected["file"] in message.splitlines()[0] and expected["column"] in line
         else:
-            where = "".join([f", row {expected['row']}" if expected.get("row") is not None else "",
-                             f", column '{expected['column']}'" if expected.get("column") else ""])
+            where = "".join(
+                [
+                    f", row {expected['row']}" if expected.get("row") is not None else "",
+                    f", column '{expected['column']}'" if expected.get("column") else "",
+                ]
+            )
             where_ok = re.search(r"(?:^|[/\s])" + re.escape(expected["file"] + where) + r"[:;]", line) is not None
         found_ok = "found" not in expected or repr(str(expected["found"])) in line
         if where_ok and found_ok and expected["says"] in line:
@@ -180,7 +184,9 @@ def _load_builders():
 
 def _cells(wb: openpyxl.Workbook) -> tuple:
     ws = wb.worksheets[0]
-    cells = tuple((c.coordinate, c.value, c.number_format) for row in ws.iter_rows() for c in row if c.value is not None)
+    cells = tuple(
+        (c.coordinate, c.value, c.number_format) for row in ws.iter_rows() for c in row if c.value is not None
+    )
     return cells, sorted(str(r) for r in ws.merged_cells.ranges)
 
 
@@ -190,7 +196,8 @@ def test_committed_workbooks_match_their_script(name: str) -> None:
     _load_builders()[name]().save(buffer)
     buffer.seek(0)
     assert _cells(openpyxl.load_workbook(BAD / name)) == _cells(openpyxl.load_workbook(buffer)), (
-        f"{name} differs from tests/data/bad/make_xlsx.py: run it to regenerate")
+        f"{name} differs from tests/data/bad/make_xlsx.py: run it to regenerate"
+    )
 
 
 def test_report_stops_on_bad_input_before_writing_anything(tmp_path: Path, home: Path) -> None:
@@ -207,8 +214,23 @@ def test_the_installed_command_reports_bad_input(tmp_path: Path) -> None:
     case = next(c for c in CASES if c["name"] == "period_other_formats")
     raw = prepare(case, tmp_path)
     out = tmp_path / "out" / "scorecard.csv"
-    r = subprocess.run([sys.executable, "-m", "kpitools.cli", "score", "--authority", "Havering", "--data-dir",
-                        str(raw), "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kpitools.cli",
+            "score",
+            "--authority",
+            "Havering",
+            "--data-dir",
+            str(raw),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "3 problems in the input data; nothing was scored or written" in r.stderr
     assert "row 2, column 'period': found 'Sept 2024'" in r.stderr

@@ -7,14 +7,15 @@ import pandas as pd
 import pytest
 
 from kpitools.core.errors import InputError
-from kpitools.ingest.loaders import load_dataset, load_neighbours, read_dfe_file
 from kpitools.core.periods import parse_periods
 from kpitools.core.values import parse_values
+from kpitools.ingest.loaders import load_dataset, load_neighbours, read_dfe_file
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "raw"
-DFE_FILES = sorted(p.name for p in (RAW / "published").glob("*.csv")
-                   if not p.name.startswith("sn_model") and "Neighbour" not in p.name)
+DFE_FILES = sorted(
+    p.name for p in (RAW / "published").glob("*.csv") if not p.name.startswith("sn_model") and "Neighbour" not in p.name
+)
 
 
 @pytest.mark.parametrize("name", DFE_FILES)
@@ -38,8 +39,9 @@ def test_demo_dataset_loads_with_benchmarks_from_six_files():
     assert ds.values["source_file"].str.endswith(".xlsx").any()
 
 
-@pytest.mark.parametrize("path", [RAW / "published" / "sn_model_2025_wide.csv",
-                                  ROOT / "tests" / "data" / "sn_model_2021_layout.csv"])
+@pytest.mark.parametrize(
+    "path", [RAW / "published" / "sn_model_2025_wide.csv", ROOT / "tests" / "data" / "sn_model_2021_layout.csv"]
+)
 def test_both_neighbour_layouts_load(path):
     problems = []
     sn = load_neighbours(path, path.parent, problems)
@@ -67,8 +69,20 @@ def test_april_2021_neighbour_model_loads_as_dfe_published_it():
 
 
 def test_periods_written_every_way_analysts_write_them():
-    got = parse_periods(pd.Series(["2017-18 Q1", "Q1 2017/18", "2017/18 Q1", "2017/2018 Q1", "2017-18", "2018-08",
-                                   "Aug 2018", "2017\u201318 Q1"]))["label"].tolist()
+    got = parse_periods(
+        pd.Series(
+            [
+                "2017-18 Q1",
+                "Q1 2017/18",
+                "2017/18 Q1",
+                "2017/2018 Q1",
+                "2017-18",
+                "2018-08",
+                "Aug 2018",
+                "2017\u201318 Q1",
+            ]
+        )
+    )["label"].tolist()
     assert got == ["2017-18 Q1"] * 4 + ["2017-18", "2018-08", "2018-08", "2017-18 Q1"]
     assert parse_periods(pd.Series(["2017-19 Q1", "Q5 2017/18", "soon"]))["kind"].isna().all()
 
@@ -76,8 +90,16 @@ def test_periods_written_every_way_analysts_write_them():
 def test_values_written_every_way_analysts_write_them():
     v = parse_values(pd.Series(["60.9%", "60.9", " 12 ", "1,234", "c", "[x]", "z", "u", "k", "\u2013", "N/A", ""]))
     assert v["value"].iloc[:4].tolist() == [60.9, 60.9, 12.0, 1234.0]
-    assert v["value_status"].iloc[4:].tolist() == ["suppressed", "missing", "missing", "missing", "suppressed",
-                                                   "missing", "missing", "missing"]
+    assert v["value_status"].iloc[4:].tolist() == [
+        "suppressed",
+        "missing",
+        "missing",
+        "missing",
+        "suppressed",
+        "missing",
+        "missing",
+        "missing",
+    ]
     assert v["value"].iloc[4:].isna().all()  # a symbol is never a number, never zero
     bad = parse_values(pd.Series(["#DIV/0!", "80%%", "about 5", "inf"]))
     assert (bad["value_status"] == "invalid").all()
@@ -157,12 +179,19 @@ def test_duplicate_values_name_both_places(tmp_path):
 def test_dfe_file_with_a_renamed_column_is_reported(tmp_path):
     raw = _copy_demo(tmp_path)
     f = raw / "published" / "d3_cpps_subsequent_plan_2013_to_2025.csv"
-    f.write_text(f.read_text(encoding="utf-8").replace("CPP_subsequent_percent", "CPP_subsequent_pct", 1), encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("CPP_subsequent_percent", "CPP_subsequent_pct", 1), encoding="utf-8"
+    )
     err = _error(raw)
     # the published file is named, with the column the framework expects and the one it found instead
-    assert any(p.file.endswith("d3_cpps_subsequent_plan_2013_to_2025.csv") and p.row == 1
-               and p.column == "CPP_subsequent_percent" and p.found == "cpp_subsequent_pct"
-               and "framework/indicators.csv row 4" in p.expected for p in err.problems)
+    assert any(
+        p.file.endswith("d3_cpps_subsequent_plan_2013_to_2025.csv")
+        and p.row == 1
+        and p.column == "CPP_subsequent_percent"
+        and p.found == "cpp_subsequent_pct"
+        and "framework/indicators.csv row 4" in p.expected
+        for p in err.problems
+    )
 
 
 def test_invalid_published_value_is_reported_at_its_spreadsheet_row(tmp_path):
@@ -173,8 +202,9 @@ def test_invalid_published_value_is_reported_at_its_spreadsheet_row(tmp_path):
     lines[havering] = lines[havering].rsplit(",", 1)[0] + ",#VALUE!"
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
     err = _error(raw)
-    assert any(p.row == havering + 1 and p.column == "cpp_subsequent_percent" and p.found == "#VALUE!"
-               for p in err.problems)
+    assert any(
+        p.row == havering + 1 and p.column == "cpp_subsequent_percent" and p.found == "#VALUE!" for p in err.problems
+    )
 
 
 def test_neighbour_model_with_an_unknown_authority_is_reported(tmp_path):
@@ -189,7 +219,10 @@ def test_neighbour_model_with_an_unknown_authority_is_reported(tmp_path):
 def test_windows_1252_extract_is_read(tmp_path):
     raw = _copy_demo(tmp_path)
     f = raw / "commentary" / "havering_commentary.csv"
-    text = f.read_text(encoding="utf-8") + "Havering,CP_REPEAT,2025-26 Q2,highlight,Caf\u00e9 \u2013 a note in Windows-1252\n"
+    text = (
+        f.read_text(encoding="utf-8")
+        + "Havering,CP_REPEAT,2025-26 Q2,highlight,Caf\u00e9 \u2013 a note in Windows-1252\n"
+    )
     f.write_bytes(text.encode("cp1252", errors="replace"))
     ds = load_dataset(raw)
     assert ds.commentary["text"].str.contains("Caf\u00e9 \u2013 a note").any()

@@ -34,7 +34,7 @@ class _Text(HTMLParser):
         super().__init__()
         self.parts: list[str] = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, _tag, attrs):
         self.parts += [v for k, v in attrs if k in ("aria-label", "title", "alt") and v]
 
     def handle_data(self, data):
@@ -57,15 +57,33 @@ def packs(tmp_path_factory, kpitools_kernel):
     text = extract.read_text(encoding="utf-8")
     for period, value in (("2017-18 Q1", "4"), ("2016-17 Q4", "3"), ("2016-17 Q1", "2")):
         text = re.sub(rf"Havering,{SMALL_COUNT},{period},[^,]*,", f"Havering,{SMALL_COUNT},{period},{value},", text)
-    text = re.sub(rf"Havering,{SMALL_DERIVED},2017-18 Q1,[^,]*,,", f"Havering,{SMALL_DERIVED},2017-18 Q1,22.2%,2,9",
-                  text)
+    text = re.sub(
+        rf"Havering,{SMALL_DERIVED},2017-18 Q1,[^,]*,,", f"Havering,{SMALL_DERIVED},2017-18 Q1,22.2%,2,9", text
+    )
     extract.write_text(text, encoding="utf-8")
     out = {}
     for mode in ("--draft", "--publish"):
         dest = base / mode.strip("-")
-        r = subprocess.run([sys.executable, "-m", "kpitools.cli", "report", "--authority", "Havering", "--period",
-                            "2017-18 Q1", "--data-dir", str(data), "--out", str(dest), mode],
-                           capture_output=True, text=True, cwd=ROOT)
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kpitools.cli",
+                "report",
+                "--authority",
+                "Havering",
+                "--period",
+                "2017-18 Q1",
+                "--data-dir",
+                str(data),
+                "--out",
+                str(dest),
+                mode,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         assert r.returncode == 0, r.stderr[-3000:]
         out[mode.strip("-")] = dest / "Havering" / "2017-18_Q1"
     return out
@@ -89,7 +107,11 @@ def test_published_pack_has_no_small_count_anywhere(packs):
         assert not small(counts[col]).any(), col
     assert not small(card["numerator"]).any() and not small(card["denominator"]).any()
     for ind in (SMALL_COUNT, SMALL_DERIVED):
-        assert card.loc[ind, "status"] == "suppressed" and pd.isna(card.loc[ind, "rag"]) and pd.isna(card.loc[ind, "value"])
+        assert (
+            card.loc[ind, "status"] == "suppressed"
+            and pd.isna(card.loc[ind, "rag"])
+            and pd.isna(card.loc[ind, "value"])
+        )
         assert "withheld for publication" in card.loc[ind, "status_reason"]
     data = json.loads(next(pack.glob("scorecard_*.json")).read_text(encoding="utf-8"))
     rows = {r["indicator_id"]: r for r in data["scorecard"]}
@@ -105,9 +127,11 @@ def test_published_pack_has_no_small_count_anywhere(packs):
         text = page_text(page)
         title = card.loc[SMALL_COUNT, "title"]
         for i in [m.start() for m in re.finditer(re.escape(title), text)]:
-            chunk = text[i:i + 900]
-            next_title = [chunk.find(t, len(title)) for t in card["title"] if t != title and chunk.find(t, len(title)) > 0]
-            chunk = chunk[:min(next_title)] if next_title else chunk
+            chunk = text[i : i + 900]
+            next_title = [
+                chunk.find(t, len(title)) for t in card["title"] if t != title and chunk.find(t, len(title)) > 0
+            ]
+            chunk = chunk[: min(next_title)] if next_title else chunk
             numbers = set(re.findall(r"(?<![\w.\-])(\d+(?:\.\d+)?)(?![\w.%\-])", chunk))
             assert not numbers & {"2", "3", "4"}, (page.name, chunk)
         assert "1,330" in text or page.name != "committee_scorecard.html"  # a large count is still shown
@@ -116,11 +140,25 @@ def test_published_pack_has_no_small_count_anywhere(packs):
 
 
 def test_withholding_does_not_touch_zero_or_large_counts_and_leaves_its_input_alone():
-    card = pd.DataFrame({"indicator_id": ["A", "B", "C", "D"], "unit": ["count", "count", "percent", "percent"],
-                         "value": [0.0, 1330.0, 50.0, 22.2], "numerator": [np.nan, np.nan, 40, 2],
-                         "denominator": [np.nan, np.nan, 80, 9], "status": ["rated"] * 4, "rag": ["Green"] * 4})
-    tables = PackTables(meta={}, scorecard=card, summary=pd.DataFrame(), history=pd.DataFrame(),
-                        benchmarks=pd.DataFrame(), comparison=pd.DataFrame())
+    card = pd.DataFrame(
+        {
+            "indicator_id": ["A", "B", "C", "D"],
+            "unit": ["count", "count", "percent", "percent"],
+            "value": [0.0, 1330.0, 50.0, 22.2],
+            "numerator": [np.nan, np.nan, 40, 2],
+            "denominator": [np.nan, np.nan, 80, 9],
+            "status": ["rated"] * 4,
+            "rag": ["Green"] * 4,
+        }
+    )
+    tables = PackTables(
+        meta={},
+        scorecard=card,
+        summary=pd.DataFrame(),
+        history=pd.DataFrame(),
+        benchmarks=pd.DataFrame(),
+        comparison=pd.DataFrame(),
+    )
     before = card.copy()
     out = withhold_small_numbers(tables).scorecard
     pd.testing.assert_frame_equal(card, before)

@@ -44,8 +44,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 
 def checksums(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +63,13 @@ def packs(tmp_path_factory, kpitools_kernel):
     before = checksums(RAW)
     folders = {}
     for name, args in PACKS.items():
-        r = subprocess.run([sys.executable, "-m", "kpitools.cli", "report", *args, "--out", str(out / name)],
-                           cwd=ROOT, capture_output=True, text=True, timeout=900)
+        r = subprocess.run(
+            [sys.executable, "-m", "kpitools.cli", "report", *args, "--out", str(out / name)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert r.returncode == 0, f"kpitools report for {name} failed:\n{r.stderr[-3000:]}"
         written = [line.split(":", 1)[1].strip() for line in r.stdout.splitlines() if line.startswith("Pack written:")]
         assert written, r.stdout
@@ -93,14 +101,18 @@ def open_page(page, path: Path) -> None:
 
 
 def open_all_details(page) -> int:
-    return page.evaluate("() => { const ds = [...document.querySelectorAll('details')]; "
-                         "ds.forEach(d => d.open = true); return ds.length; }")
+    return page.evaluate(
+        "() => { const ds = [...document.querySelectorAll('details')]; "
+        "ds.forEach(d => d.open = true); return ds.length; }"
+    )
 
 
 def run_axe(page, axe: Path) -> dict:
     page.add_script_tag(path=str(axe))
-    return page.evaluate("opts => axe.run(document, opts).then(r => ({version: axe.version, violations: r.violations}))",
-                         {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
+    return page.evaluate(
+        "opts => axe.run(document, opts).then(r => ({version: axe.version, violations: r.violations}))",
+        {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
+    )
 
 
 def describe(violations: list[dict], where: str) -> str:
@@ -121,10 +133,12 @@ def describe(violations: list[dict], where: str) -> str:
 # data/raw is never written
 # --------------------------------------------------------------------------------------------
 
+
 def test_building_the_packs_never_writes_data_raw(packs):
     assert packs.raw_before, "data/raw holds no files to check"
-    changed = sorted(k for k in packs.raw_before.keys() | packs.raw_after.keys()
-                     if packs.raw_before.get(k) != packs.raw_after.get(k))
+    changed = sorted(
+        k for k in packs.raw_before.keys() | packs.raw_after.keys() if packs.raw_before.get(k) != packs.raw_after.get(k)
+    )
     assert changed == [], f"data/raw changed while building the packs: {changed}"
 
 
@@ -143,6 +157,7 @@ def test_the_pinned_axe_core_is_the_one_installed(axe_path, offline_page):
 # --------------------------------------------------------------------------------------------
 # axe-core, WCAG 2.2 A and AA
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("state", ["as loaded", "details open, 320px wide"])
 @pytest.mark.parametrize("name", PAGES)
@@ -263,7 +278,8 @@ def test_keyboard_reaches_everything_with_visible_focus_and_opens_summaries(pack
     assert problems == [], "\n".join(problems[:20])
     assert reached == list(range(len(focusable))), (
         "Tab did not reach every focusable element in document order; never reached: "
-        + "; ".join(focusable[i] for i in range(len(focusable)) if i not in reached)[:2000])
+        + "; ".join(focusable[i] for i in range(len(focusable)) if i not in reached)[:2000]
+    )
     if name != "index.html":
         assert summaries >= 1  # every report page has charts with their data behind a <summary>
 
@@ -272,8 +288,10 @@ def test_the_skip_link_is_first_and_shown_on_focus(packs, offline_page):
     page, _ = offline_page
     open_page(page, page_file(packs, "Havering", "committee_scorecard.html"))
     page.keyboard.press("Tab")
-    skip = page.evaluate("() => { const e = document.activeElement, r = e.getBoundingClientRect(); "
-                         "return {cls: e.className, href: e.getAttribute('href'), left: r.left, width: r.width}; }")
+    skip = page.evaluate(
+        "() => { const e = document.activeElement, r = e.getBoundingClientRect(); "
+        "return {cls: e.className, href: e.getAttribute('href'), left: r.left, width: r.width}; }"
+    )
     assert skip["cls"] == "kpi-skip" and skip["href"] == "#content" and skip["left"] >= 0 and skip["width"] > 0
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#content"
@@ -340,6 +358,7 @@ def test_chart_text_contrast(packs, offline_page, pack, name):
 # --------------------------------------------------------------------------------------------
 # Print
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize("pack", PACKS)

@@ -14,11 +14,10 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import pytest
+from conftest import sample_benchmarks, sample_comparison, sample_history, sample_scorecard, sample_summary
 
 from kpitools.present import charts
 from kpitools.present.render import chart_svg
-
-from conftest import sample_benchmarks, sample_comparison, sample_history, sample_scorecard, sample_summary
 
 
 def row(ind: str) -> dict:
@@ -41,12 +40,15 @@ def walk(obj):
 
 
 def scales_for(spec: dict, channel: str) -> list[dict]:
-    return [enc[channel]["scale"] for enc in (d.get("encoding", {}) for d in walk(spec))
-            if channel in enc and isinstance(enc[channel], dict) and "scale" in enc[channel]]
+    return [
+        enc[channel]["scale"]
+        for enc in (d.get("encoding", {}) for d in walk(spec))
+        if channel in enc and isinstance(enc[channel], dict) and "scale" in enc[channel]
+    ]
 
 
 def luminance(hex_colour: str) -> float:
-    rgb = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    rgb = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
@@ -57,6 +59,7 @@ def contrast(a: str, b: str) -> float:
 
 
 # --------------------------------------------------------------------------------------------
+
 
 def test_palette_is_the_analysis_function_palette():
     assert list(charts.PALETTE.values()) == ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
@@ -88,8 +91,12 @@ def test_trend_chart_is_valid_and_styles_every_series_three_ways():
     colour = scales_for(spec, "color")[0]
     domain = colour["domain"]
     assert domain[:3] == ["Havering", "Target band", "Havering (published, annual)"]
-    for series in ("London (annual)", "England (annual)", "Statistical neighbours' average (annual)",
-                   "Comparators' average (annual)"):
+    for series in (
+        "London (annual)",
+        "England (annual)",
+        "Statistical neighbours' average (annual)",
+        "Comparators' average (annual)",
+    ):
         assert series in domain
     # Colour is never the only cue: the line series differ in dash pattern and point shape too.
     dashes = dict(zip(domain, scales_for(spec, "strokeDash")[0]["range"]))
@@ -98,15 +105,19 @@ def test_trend_chart_is_valid_and_styles_every_series_three_ways():
     assert len({json.dumps(dashes[s]) for s in lines}) == len(lines)
     assert len({shapes[s] for s in lines}) == len(lines)
     assert set(colour["range"]) <= set(charts.PALETTE.values()) | {charts._STYLES["Target band"]["color"]}
-    marks = {d["mark"]["type"] if isinstance(d.get("mark"), dict) else d.get("mark") for d in walk(spec)
-             if "mark" in d}
+    marks = {d["mark"]["type"] if isinstance(d.get("mark"), dict) else d.get("mark") for d in walk(spec) if "mark" in d}
     assert {"area", "line", "point", "text", "rule"} <= marks  # band, lines, points, label, drawn legend
 
 
 def test_trend_chart_target_is_a_dashed_step_line():
     spec = spec_of(charts.trend_chart(sample_history(), sample_benchmarks(), row("CS01"), authority_name="Havering"))
-    steps = [d for d in walk(spec) if isinstance(d.get("mark"), dict) and d["mark"].get("interpolate") == "step-before"
-             and d["mark"]["type"] == "line"]
+    steps = [
+        d
+        for d in walk(spec)
+        if isinstance(d.get("mark"), dict)
+        and d["mark"].get("interpolate") == "step-before"
+        and d["mark"]["type"] == "line"
+    ]
     assert steps
     colour = scales_for(spec, "color")[0]
     dash = dict(zip(colour["domain"], scales_for(spec, "strokeDash")[0]["range"]))
@@ -140,8 +151,14 @@ def test_trend_chart_without_data_is_still_a_chart():
 def test_comparison_bars_highlight_the_selected_authority_in_words_bold_and_colour():
     chart = charts.comparison_bars(sample_comparison(), row("CS01"))
     spec = spec_of(chart)
-    y = [d["encoding"]["y"] for d in walk(spec) if "encoding" in d and "y" in d["encoding"]
-         and isinstance(d["encoding"]["y"], dict) and "sort" in d["encoding"]["y"]][0]
+    y = [
+        d["encoding"]["y"]
+        for d in walk(spec)
+        if "encoding" in d
+        and "y" in d["encoding"]
+        and isinstance(d["encoding"]["y"], dict)
+        and "sort" in d["encoding"]["y"]
+    ][0]
     # Smaller is better: best (lowest) first; no figure last.
     assert y["sort"][:3] == ["Bexley", "Thurrock", "Havering (selected)"]
     assert y["sort"][-1].startswith("Essex")
@@ -159,8 +176,14 @@ def test_comparison_bars_order_follows_polarity():
     comp = sample_comparison()
     higher = dict(row("CS01"), polarity="higher")
     spec = spec_of(charts.comparison_bars(comp, higher))
-    y = [d["encoding"]["y"] for d in walk(spec) if "encoding" in d and "y" in d["encoding"]
-         and isinstance(d["encoding"]["y"], dict) and "sort" in d["encoding"]["y"]][0]
+    y = [
+        d["encoding"]["y"]
+        for d in walk(spec)
+        if "encoding" in d
+        and "y" in d["encoding"]
+        and isinstance(d["encoding"]["y"], dict)
+        and "sort" in d["encoding"]["y"]
+    ][0]
     assert y["sort"][0] == "Bromley"
 
 
@@ -190,7 +213,8 @@ def test_descriptions_carry_the_key_figures():
     comp = charts.describe_comparison(sample_comparison(), row("CS01"))
     assert "Havering is 3rd of 5 at 21.3%" in comp and "London 20.1%" in comp
     assert charts.describe_summary(sample_summary()) == (
-        "Bar chart of the number of indicators by rating: Green 1, Amber 1, Red 1, Not due 1.")
+        "Bar chart of the number of indicators by rating: Green 1, Amber 1, Red 1, Not due 1."
+    )
 
 
 def test_data_tables_behind_the_charts():
@@ -223,10 +247,26 @@ def test_explorer_chart_has_a_drop_down_and_tooltips():
     assert any("tooltip" in d.get("encoding", {}) for d in walk(spec))
 
 
+def test_explorer_shows_published_years_from_years_before_the_first_local_period():
+    h, b, card = sample_history(), sample_benchmarks(), sample_scorecard()
+
+    def published_dates(years: int) -> set[str]:
+        spec = charts.explorer_spec(h, b, card, authority_name="Havering", years_before=years)
+        (values,) = spec["datasets"].values()
+        return {str(v["date"])[:10] for v in values if v["series"] not in ("Havering", "Target")}
+
+    # local figures start 2024-06-30; published years end 31 March 2023, 2024, 2025
+    assert "2023-03-31" not in published_dates(0) and "2024-03-31" not in published_dates(0)
+    assert "2024-03-31" in published_dates(1) and "2023-03-31" not in published_dates(1)
+    assert published_dates(3) >= published_dates(1) >= published_dates(0) == {"2025-03-31"}
+
+
 def test_static_svg_has_no_script_and_no_remote_reference():
-    for chart in (charts.trend_chart(sample_history(), sample_benchmarks(), row("CS01")),
-                  charts.comparison_bars(sample_comparison(), row("CS01")),
-                  charts.summary_chart(sample_summary())):
+    for chart in (
+        charts.trend_chart(sample_history(), sample_benchmarks(), row("CS01")),
+        charts.comparison_bars(sample_comparison(), row("CS01")),
+        charts.summary_chart(sample_summary()),
+    ):
         svg = chart_svg(chart)
         assert svg.lstrip().startswith("<svg")
         assert "<script" not in svg.lower()
@@ -242,8 +282,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k != "KPITOOLS_KEEP_RFC3987"}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**environ, **env}, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**environ, **env}, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_importing_the_renderer_does_not_import_altair():
@@ -252,7 +293,8 @@ def test_importing_the_renderer_does_not_import_altair():
 
 
 def test_text_helpers_specs_and_static_figures_need_no_altair():
-    r = run_python(textwrap.dedent("""
+    r = run_python(
+        textwrap.dedent("""
         import sys
         sys.path.insert(0, "tests")
         from conftest import sample_benchmarks, sample_comparison, sample_history, sample_scorecard, sample_summary
@@ -268,13 +310,16 @@ def test_text_helpers_specs_and_static_figures_need_no_altair():
         render.comparison_section(row, c, b, authority_name="Havering")
         render.summary_block(s, "Sentence.")
         assert "altair" not in sys.modules, "altair was imported"
-    """))
+    """)
+    )
     assert r.returncode == 0, r.stderr
 
 
 def test_altair_is_imported_without_the_rfc3987_grammar_unless_asked():
-    check = ("from kpitools.present import charts; charts._altair(); import sys, jsonschema; "
-             "print('rfc3987_syntax' in sys.modules, 'iri' in jsonschema.FormatChecker.checkers)")
+    check = (
+        "from kpitools.present import charts; charts._altair(); import sys, jsonschema; "
+        "print('rfc3987_syntax' in sys.modules, 'iri' in jsonschema.FormatChecker.checkers)"
+    )
     r = run_python(check)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["False", "False"]  # skipped, and nothing left behind in sys.modules
@@ -289,18 +334,33 @@ def spec_cases() -> list[tuple[str, dict, alt.TopLevelMixin]]:
     h, b, c, s, card = sample_history(), sample_benchmarks(), sample_comparison(), sample_summary(), sample_scorecard()
     empty = h.iloc[0:0]
     return [
-        ("trend", charts.trend_spec(h, b, row("CS02"), authority_name="Havering"),
-         charts.trend_chart(h, b, row("CS02"), authority_name="Havering")),
-        ("interactive trend", charts.trend_spec(h, b, row("CS01"), authority_name="Havering", interactive=True),
-         charts.trend_chart(h, b, row("CS01"), authority_name="Havering", interactive=True)),
-        ("no data", charts.trend_spec(empty, b.iloc[0:0], row("CS04")),
-         charts.trend_chart(empty, b.iloc[0:0], row("CS04"))),
-        ("published trend", charts.benchmark_trend_spec(b, row("CS01"), authority_name="Havering"),
-         charts.benchmark_trend_chart(b, row("CS01"), authority_name="Havering")),
+        (
+            "trend",
+            charts.trend_spec(h, b, row("CS02"), authority_name="Havering"),
+            charts.trend_chart(h, b, row("CS02"), authority_name="Havering"),
+        ),
+        (
+            "interactive trend",
+            charts.trend_spec(h, b, row("CS01"), authority_name="Havering", interactive=True),
+            charts.trend_chart(h, b, row("CS01"), authority_name="Havering", interactive=True),
+        ),
+        (
+            "no data",
+            charts.trend_spec(empty, b.iloc[0:0], row("CS04")),
+            charts.trend_chart(empty, b.iloc[0:0], row("CS04")),
+        ),
+        (
+            "published trend",
+            charts.benchmark_trend_spec(b, row("CS01"), authority_name="Havering"),
+            charts.benchmark_trend_chart(b, row("CS01"), authority_name="Havering"),
+        ),
         ("comparison", charts.comparison_spec(c, row("CS01")), charts.comparison_bars(c, row("CS01"))),
         ("summary", charts.summary_spec(s), charts.summary_chart(s)),
-        ("explorer", charts.explorer_spec(h, b, card, authority_name="Havering"),
-         charts.explorer_chart(h, b, card, authority_name="Havering")),
+        (
+            "explorer",
+            charts.explorer_spec(h, b, card, authority_name="Havering"),
+            charts.explorer_chart(h, b, card, authority_name="Havering"),
+        ),
     ]
 
 
@@ -326,15 +386,17 @@ def test_specs_share_no_mutable_parts_with_each_other_or_the_module():
 
 
 def test_inline_data_is_named_and_written_as_altair_does():
-    df = pd.DataFrame({
-        "date": pd.to_datetime(["2024-03-31", None, "2025-03-31"]),
-        "value": [1.5, float("nan"), float("inf")],
-        "count": [1, 2, 3],
-        "n": pd.array([1, None, 3], dtype="Int64"),
-        "flag": [True, False, True],
-        "name": ["a", None, "c"],
-        "kind": pd.Categorical(["x", "y", None]),
-    })
+    df = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2024-03-31", None, "2025-03-31"]),
+            "value": [1.5, float("nan"), float("inf")],
+            "count": [1, 2, 3],
+            "n": pd.array([1, None, 3], dtype="Int64"),
+            "flag": [True, False, True],
+            "name": ["a", None, "c"],
+            "kind": pd.Categorical(["x", "y", None]),
+        }
+    )
     altair_datasets = alt.Chart(df).mark_point().to_dict()["datasets"]
     values = charts._records(df)
     assert altair_datasets == {charts._dataset_name(values): values}

@@ -103,9 +103,26 @@ def hostile_pack(tmp_path_factory, kpitools_kernel) -> Path:
     tmp = tmp_path_factory.mktemp("hostile")
     data = hostile_data(tmp)
     out = tmp / "out"
-    r = subprocess.run([sys.executable, "-m", "kpitools.cli", "report", "--authority", "Havering", "--period",
-                        "2017-18 Q1", "--data-dir", str(data), "--out", str(out)],
-                       capture_output=True, text=True, cwd=ROOT, timeout=900)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kpitools.cli",
+            "report",
+            "--authority",
+            "Havering",
+            "--period",
+            "2017-18 Q1",
+            "--data-dir",
+            str(data),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     pack = out / "Havering" / "2017-18_Q1"
     assert sorted(p.name for p in pack.glob("*.html")) == sorted(SHOWN)
@@ -154,21 +171,37 @@ def test_hostile_text_is_shown_as_text_and_never_runs(hostile_pack, offline_page
 def test_hostile_titles_and_names_in_exported_pages(tmp_path, offline_page):
     """``<title>``, ``<h1>`` and committee escaped by the template, title_block and the index page."""
     page, attempts = offline_page
-    meta = {"authority_name": f"Havering {SCRIPT}", "authority_code": "E09000016", "period": "2017-18 Q1",
-            "committee": f"Scrutiny {HOSTILE_TEXT}", "illustrative": True, "illustrative_note": HOSTILE_TEXT,
-            "summary_sentence": HOSTILE_TEXT, "inputs": [{"path": f"data/{IMG}.csv", "sha256": "a" * 64}],
-            "git_revision": "abc"}
+    meta = {
+        "authority_name": f"Havering {SCRIPT}",
+        "authority_code": "E09000016",
+        "period": "2017-18 Q1",
+        "committee": f"Scrutiny {HOSTILE_TEXT}",
+        "illustrative": True,
+        "illustrative_note": HOSTILE_TEXT,
+        "summary_sentence": HOSTILE_TEXT,
+        "inputs": [{"path": f"data/{IMG}.csv", "sha256": "a" * 64}],
+        "git_revision": "abc",
+    }
     fragment = render.title_block(meta, f"Scorecard {IMG}")
     data, md = fragment._repr_mimebundle_()
     nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output("display_data", data=data, metadata=md)])])
     exported = export_html(nb, tmp_path / "page.html")
     index = tmp_path / "index.html"
-    index.write_text(index_page(f"Pack {HOSTILE_TEXT}", meta, None, [("page.html", f"Page {IMG}")],
-                                        [("x.csv", f"x {LINK}")], [{"notebook": IMG, "html": "page.html",
-                                                                     "notebook_sha256": "b" * 64}]),
-                     encoding="utf-8")
-    expected = {exported: (f"Havering {SCRIPT}: Scorecard {IMG}, 2017-18 Q1", f"Havering {SCRIPT}: Scorecard {IMG}"),
-                index: (f"Pack {HOSTILE_TEXT}", f"Pack {HOSTILE_TEXT}")}
+    index.write_text(
+        index_page(
+            f"Pack {HOSTILE_TEXT}",
+            meta,
+            None,
+            [("page.html", f"Page {IMG}")],
+            [("x.csv", f"x {LINK}")],
+            [{"notebook": IMG, "html": "page.html", "notebook_sha256": "b" * 64}],
+        ),
+        encoding="utf-8",
+    )
+    expected = {
+        exported: (f"Havering {SCRIPT}: Scorecard {IMG}, 2017-18 Q1", f"Havering {SCRIPT}: Scorecard {IMG}"),
+        index: (f"Pack {HOSTILE_TEXT}", f"Pack {HOSTILE_TEXT}"),
+    }
     for path, (title, h1) in expected.items():
         page.goto(path.as_uri())
         page.wait_for_load_state("load")
@@ -189,7 +222,9 @@ def test_the_checks_would_catch_unescaped_markup(offline_page):
     """The detector works: the same strings as markup do run in this browser, offline."""
     page, _ = offline_page
     for markup, value in ((SCRIPT, 1), (IMG, 2)):
-        page.set_content(f"<!DOCTYPE html><html lang='en'><head><title>t</title></head><body><p>{markup}</p></body></html>")
+        page.set_content(
+            f"<!DOCTYPE html><html lang='en'><head><title>t</title></head><body><p>{markup}</p></body></html>"
+        )
         page.wait_for_timeout(200)
         assert page.evaluate("window.__pwned") == value
     page.set_content("<!DOCTYPE html><html><body><a href='javascript:window.__pwned=3'>click me</a></body></html>")

@@ -6,12 +6,9 @@ import re
 
 import pandas as pd
 import pytest
+from conftest import sample_benchmarks, sample_comparison, sample_history, sample_meta, sample_scorecard, sample_summary
 
-from kpitools.present import charts
-from kpitools.present import render
-
-from conftest import (sample_benchmarks, sample_comparison, sample_history, sample_meta, sample_scorecard,
-                      sample_summary)
+from kpitools.present import charts, render
 
 SCRIPT = "<script>alert('x')</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -31,6 +28,7 @@ def assert_no_markup_injection(html: str) -> None:
 # Escaping: commentary, titles and names are untrusted
 # --------------------------------------------------------------------------------------------
 
+
 def test_esc():
     assert render.esc(SCRIPT) == "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"
     assert render.esc(None) == "" and render.esc(float("nan"), missing="–") == "–"
@@ -49,12 +47,19 @@ def test_commentary_is_escaped_in_highlights_and_improvements():
 def test_titles_names_and_files_are_escaped_everywhere():
     card = sample_scorecard()
     card.loc[0, "title"] = "Re-referrals " + SCRIPT
-    meta = sample_meta(authority_name="Havering " + IMG, committee=SCRIPT, illustrative_note=SCRIPT,
-                       inputs=[{"path": "data/raw/" + SCRIPT + ".csv", "sha256": "0" * 64}])
+    meta = sample_meta(
+        authority_name="Havering " + IMG,
+        committee=SCRIPT,
+        illustrative_note=SCRIPT,
+        inputs=[{"path": "data/raw/" + SCRIPT + ".csv", "sha256": "0" * 64}],
+    )
     fragments = [
-        render.title_block(meta, "Scorecard"), render.banner(meta["illustrative_note"]),
-        render.scorecard_table(card, meta=meta), render.notes_block(card, meta),
-        render.provenance_block(meta), render.heading(SCRIPT, 2, id="x"),
+        render.title_block(meta, "Scorecard"),
+        render.banner(meta["illustrative_note"]),
+        render.scorecard_table(card, meta=meta),
+        render.notes_block(card, meta),
+        render.provenance_block(meta),
+        render.heading(SCRIPT, 2, id="x"),
         render.trend_section(card.iloc[0], sample_history(), sample_benchmarks(), authority_name=IMG),
         render.comparison_section(card.iloc[0], sample_comparison(), sample_benchmarks(), authority_name="Havering"),
         render.paragraph(SCRIPT + "\n\n" + IMG),
@@ -73,6 +78,7 @@ def test_commentary_keeps_its_paragraphs():
 # --------------------------------------------------------------------------------------------
 # Scorecard table
 # --------------------------------------------------------------------------------------------
+
 
 def test_scorecard_table_structure():
     card = sample_scorecard()
@@ -99,8 +105,9 @@ def test_unrated_status_is_a_word_with_its_reason_never_a_colour():
     assert "Not a target measure" in render.rag_badge(None, "not a target measure")
 
 
-@pytest.mark.parametrize("dot, arrow, word", [("better", "\u2191", "better"), ("worse", "\u2193", "worse"),
-                                              ("same", "\u2192", "same")])
+@pytest.mark.parametrize(
+    "dot, arrow, word", [("better", "\u2191", "better"), ("worse", "\u2193", "worse"), ("same", "\u2192", "same")]
+)
 def test_direction_of_travel_is_an_arrow_and_a_word(dot, arrow, word):
     html = render.dot_text(dot)
     assert f'<span class="kpi-arrow" aria-hidden="true">{arrow}</span> {word}' in html
@@ -121,6 +128,7 @@ def test_scorecard_shows_arrows_and_words_per_row():
 # --------------------------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------------------------
+
 
 def figure():
     card = sample_scorecard()
@@ -143,7 +151,7 @@ def test_svg_figure_is_accessible():
     assert re.search(r"<title id=\"[^\"]+\">" + re.escape(render.esc(alt_text)) + "</title>", html)
     assert re.search(r"<desc id=\"[^\"]+\">Re-referrals &lt;trend&gt;</desc>", html)
     assert "<figcaption" in html and "Re-referrals &lt;trend&gt;</figcaption>" in html
-    details = html[html.index("<details"):]
+    details = html[html.index("<details") :]
     assert "<summary>" in details and details.count("<caption>") == 2
     assert '<th scope="col"' in details and '<th scope="row"' in details
     assert "<script" not in html.lower()
@@ -154,11 +162,11 @@ def test_svg_has_one_class_attribute_and_no_inner_roles():
     # and a second class attribute is dropped by the HTML parser (Vega's "marks" won on the index page,
     # so the chart did not scale down on a narrow screen).
     html = html_of(figure()[0])
-    svg = html[html.index("<svg"):html.index("</svg>")]
+    svg = html[html.index("<svg") : html.index("</svg>")]
     svg_open = re.match(r"<svg\b[^>]*>", svg).group(0)
     assert len(re.findall(r'\sclass="', svg_open)) == 1
     assert "kpi-chart" in re.search(r'\sclass="([^"]*)"', svg_open).group(1).split()
-    inner = svg[len(svg_open):]
+    inner = svg[len(svg_open) :]
     assert not re.search(r'<[^>]*\s(?:role|aria-[a-z]+)="', inner)
     assert "<text" in inner  # the chart's text itself is still there
 
@@ -173,9 +181,12 @@ def test_tables_scroll_in_named_keyboard_focusable_regions():
     assert tables == len(wraps) == 5  # the figure's two data tables inside <details> included
     for w in wraps:
         assert 'role="region"' in w and 'tabindex="0"' in w
-    assert '<div class="kpi-table-wrap" role="region" aria-label="Scorecard: Havering, 2025-26 Q2" tabindex="0">' in html
+    assert (
+        '<div class="kpi-table-wrap" role="region" aria-label="Scorecard: Havering, 2025-26 Q2" tabindex="0">' in html
+    )
     assert render.table_wrap("<table></table>", SCRIPT).startswith(
-        '<div class="kpi-table-wrap" role="region" aria-label="&lt;script&gt;')
+        '<div class="kpi-table-wrap" role="region" aria-label="&lt;script&gt;'
+    )
 
 
 def test_svg_figure_needs_a_text_alternative():
@@ -203,6 +214,7 @@ def test_data_table_marks_numeric_columns():
 # --------------------------------------------------------------------------------------------
 # Blocks
 # --------------------------------------------------------------------------------------------
+
 
 def test_banner():
     html = html_of(render.banner("Made-up figures"))
@@ -256,8 +268,9 @@ def test_trend_section_without_figures_says_why():
 
 def test_notes_credit_the_open_government_licence():
     html = html_of(render.notes_block(sample_scorecard(), sample_meta()))
-    assert ("Contains public sector information licensed under the Open Government Licence v3.0: "
-            "Department for Education") in html
+    assert (
+        "Contains public sector information licensed under the Open Government Licence v3.0: Department for Education"
+    ) in html
     assert "Referrals within 12 months of a previous referral" in html
     assert "Not due" in html and "Green: on target or better" in html
 

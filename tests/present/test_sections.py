@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from kpitools.present import page
-from kpitools.present import render
 from kpitools.ingest.loaders import load_dataset
+from kpitools.pack import PackTables, load_or_build_tables
 from kpitools.pack.build import build_tables
+from kpitools.present import page, render
+from kpitools.present.sections import INDICATOR_KINDS, KINDS, PACK_KINDS, draw, render_sections, section
 from kpitools.publish.export import export_html
 from kpitools.publish.kernels import run_notebook
-from kpitools.present.sections import INDICATOR_KINDS, KINDS, PACK_KINDS, draw, render_sections, section
-from kpitools.pack import PackTables, load_or_build_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,7 +84,7 @@ def test_a_stored_pack_reads_each_table_only_when_it_is_used(stored, seed_tables
     assert list(tables.scorecard["indicator_id"]) == list(seed_tables.scorecard["indicator_id"])
     assert "scorecard" in vars(tables) and "history" not in vars(tables)
     with pytest.raises(AttributeError):
-        tables.no_such_table
+        _ = tables.no_such_table
 
 
 def test_the_report_notebooks_kernel_imports_no_pandas_altair_or_vl_convert(stored):
@@ -144,10 +143,19 @@ def test_a_notebook_run_by_hand_shows_what_the_stored_sections_show(tmp_path, kp
     """The same page whether the sections were rendered by the pack build or drawn in the kernel."""
     pages = {}
     for route, params in {"stored": {"tables_dir": str(stored)}, "by hand": {"data_dir": ""}}.items():
-        params = {"authority": "Havering", "period": seed_tables.meta["period"], "comparators": ["Barking and Dagenham"],
-                  **params}
-        out = run_notebook(ROOT / "notebooks" / "committee_scorecard.ipynb", tmp_path / f"{route}.ipynb", params,
-                           kpitools_kernel, cwd=ROOT / "notebooks")
+        params = {
+            "authority": "Havering",
+            "period": seed_tables.meta["period"],
+            "comparators": ["Barking and Dagenham"],
+            **params,
+        }
+        out = run_notebook(
+            ROOT / "notebooks" / "committee_scorecard.ipynb",
+            tmp_path / f"{route}.ipynb",
+            params,
+            kpitools_kernel,
+            cwd=ROOT / "notebooks",
+        )
         html = export_html(out, tmp_path / f"{route}.html").read_text(encoding="utf-8")
         html = re.sub(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d[^\"<]*", "ISO", html)
         pages[route] = same_page(html)
@@ -187,8 +195,13 @@ def test_a_pack_without_local_figures_draws_its_published_trends_once(monkeypatc
 def test_the_exploration_notebook_reads_a_stored_pack(tmp_path, kpitools_kernel, stored, seed_tables):
     """The analysts' notebook uses the tables themselves: a stored pack reads them when asked."""
     params = {"authority": "Havering", "period": seed_tables.meta["period"], "tables_dir": str(stored)}
-    out = run_notebook(ROOT / "notebooks" / "exploration.ipynb", tmp_path / "exploration.ipynb", params,
-                       kpitools_kernel, cwd=ROOT / "notebooks")
+    out = run_notebook(
+        ROOT / "notebooks" / "exploration.ipynb",
+        tmp_path / "exploration.ipynb",
+        params,
+        kpitools_kernel,
+        cwd=ROOT / "notebooks",
+    )
     text = json.dumps(json.loads(out.read_text(encoding="utf-8"))["cells"])
     for ind in seed_tables.meta["indicators"]:
         assert ind in text

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,9 +23,26 @@ def pack(tmp_path_factory, kpitools_kernel):
     if chromium_path() is None:
         pytest.skip("chromium not found: run 'make browser'")
     out = tmp_path_factory.mktemp("pdf")
-    r = subprocess.run([sys.executable, "-m", "kpitools.cli", "report", "--authority", "Havering", "--period",
-                        "2017-18 Q1", "--data-dir", str(SEED), "--out", str(out), "--pdf"],
-                       capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kpitools.cli",
+            "report",
+            "--authority",
+            "Havering",
+            "--period",
+            "2017-18 Q1",
+            "--data-dir",
+            str(SEED),
+            "--out",
+            str(out),
+            "--pdf",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     return out / "Havering" / "2017-18_Q1"
 
@@ -73,10 +89,27 @@ def test_pdf_pages_are_a4_numbered_and_no_scorecard_row_is_cut(pack):
 
 
 def test_pdf_without_chromium_is_a_clear_error(tmp_path, kpitools_kernel):
-    r = subprocess.run([sys.executable, "-m", "kpitools.cli", "report", "--authority", "Havering", "--period",
-                        "2017-18 Q1", "--data-dir", str(SEED), "--out", str(tmp_path), "--pdf"],
-                       capture_output=True, text=True, cwd=ROOT,
-                       env={**__import__("os").environ, "KPITOOLS_CHROMIUM": str(tmp_path / "no-chromium")})
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kpitools.cli",
+            "report",
+            "--authority",
+            "Havering",
+            "--period",
+            "2017-18 Q1",
+            "--data-dir",
+            str(SEED),
+            "--out",
+            str(tmp_path),
+            "--pdf",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**__import__("os").environ, "KPITOOLS_CHROMIUM": str(tmp_path / "no-chromium")},
+    )
     assert r.returncode == 3
     assert "KPITOOLS_CHROMIUM names" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "Havering" / "2017-18_Q1").exists()  # nothing published half-way

@@ -8,16 +8,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import sample_tables
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from kpitools.present import charts
-from kpitools.present import render
+from kpitools.core.errors import ReportError
 from kpitools.core.files import sha256_file
+from kpitools.present import charts, render
 from kpitools.publish import packs
 from kpitools.publish.export import export_html
-from kpitools.core.errors import ReportError
-
-from conftest import sample_tables
 
 SECRET = "secret_source_code_marker = 42"
 
@@ -36,22 +34,34 @@ def sample_notebook() -> nbformat.NotebookNode:
         charts.trend_chart(t.history, t.benchmarks, row, authority_name="Havering"),
         charts.describe_trend(t.history, t.benchmarks, row, authority_name="Havering"),
         "Re-referrals: figures by period against the target",
-        charts.trend_tables(t.history, t.benchmarks, row, authority_name="Havering"))
-    frags = [render.title_block(meta, "Committee scorecard"), render.banner(meta["illustrative_note"]),
-             render.heading("Summary", 2, id="summary"), render.summary_block(t.summary, meta["summary_sentence"]),
-             render.heading("Scorecard", 2), render.scorecard_table(card, meta=meta),
-             render.heading("Trends", 2), fig,
-             render.comparison_section(card.iloc[0], t.comparison, t.benchmarks, authority_name="Havering"),
-             render.provenance_block(meta)]
+        charts.trend_tables(t.history, t.benchmarks, row, authority_name="Havering"),
+    )
+    frags = [
+        render.title_block(meta, "Committee scorecard"),
+        render.banner(meta["illustrative_note"]),
+        render.heading("Summary", 2, id="summary"),
+        render.summary_block(t.summary, meta["summary_sentence"]),
+        render.heading("Scorecard", 2),
+        render.scorecard_table(card, meta=meta),
+        render.heading("Trends", 2),
+        fig,
+        render.comparison_section(card.iloc[0], t.comparison, t.benchmarks, authority_name="Havering"),
+        render.provenance_block(meta),
+    ]
     cells = [new_markdown_cell("Analyst notes", metadata={"tags": ["remove-cell"]})]
     cells.append(new_code_cell(SECRET, metadata={"tags": ["parameters"]}))
     for i, frag in enumerate(frags):
-        cells.append(new_code_cell(f"display(fragment_{i})  # {SECRET}", execution_count=i + 1,
-                                   outputs=[output_of(frag)]))
+        cells.append(
+            new_code_cell(f"display(fragment_{i})  # {SECRET}", execution_count=i + 1, outputs=[output_of(frag)])
+        )
     cells.append(new_code_cell("import warnings", outputs=[new_output("stream", name="stderr", text="Warning!\n")]))
-    return new_notebook(cells=cells, metadata={"title": "Committee scorecard",
-                                               "kernelspec": {"name": "kpitools", "display_name": "kpitools",
-                                                              "language": "python"}})
+    return new_notebook(
+        cells=cells,
+        metadata={
+            "title": "Committee scorecard",
+            "kernelspec": {"name": "kpitools", "display_name": "kpitools", "language": "python"},
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +99,13 @@ def test_export_keeps_the_accessible_structure(exported):
     # nbconvert's focusable output divs are gone with the JupyterLab wrappers: the only elements given
     # focus are the tables' scrolling boxes, named regions a keyboard user can scroll (render.table_wrap).
     focusable = re.findall(r'<[^>]*\btabindex="0"[^>]*>', html)
-    assert focusable and all(f.startswith("<div ") and 'class="kpi-table-wrap"' in f and 'role="region"' in f
-                             and re.search(r'\baria-label=(?:"[^"]+"|\'[^\']+\')', f) for f in focusable), focusable
+    assert focusable and all(
+        f.startswith("<div ")
+        and 'class="kpi-table-wrap"' in f
+        and 'role="region"' in f
+        and re.search(r'\baria-label=(?:"[^"]+"|\'[^\']+\')', f)
+        for f in focusable
+    ), focusable
 
 
 def test_export_uses_the_given_title_over_the_notebook(tmp_path):
@@ -99,24 +114,46 @@ def test_export_uses_the_given_title_over_the_notebook(tmp_path):
 
 
 def test_export_refuses_an_image_without_a_text_alternative(tmp_path):
-    nb = new_notebook(cells=[new_code_cell("plot()", outputs=[
-        new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})])])
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "plot()",
+                outputs=[new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})],
+            )
+        ]
+    )
     with pytest.raises(ReportError, match="cell 1 shows an image"):
         export_html(nb, tmp_path / "x.html")
     assert not (tmp_path / "x.html").exists()
 
 
 def test_export_gives_images_their_text_alternative(tmp_path):
-    nb = new_notebook(cells=[new_code_cell("plot()", outputs=[
-        new_output("display_data", data={"image/png": "iVBORw0KGgo="},
-                   metadata={"image/png": {"alt": "A chart of <things>"}})])])
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "plot()",
+                outputs=[
+                    new_output(
+                        "display_data",
+                        data={"image/png": "iVBORw0KGgo="},
+                        metadata={"image/png": {"alt": "A chart of <things>"}},
+                    )
+                ],
+            )
+        ]
+    )
     html = export_html(nb, tmp_path / "x.html").read_text(encoding="utf-8")
     assert 'alt="A chart of &lt;things&gt;"' in html
 
 
-@pytest.mark.parametrize("bad", ['<script src="https://cdn.example/vega.js"></script>',
-                                 '<link rel="stylesheet" href="https://fonts.example/x.css">',
-                                 "<style>@import url(https://fonts.example/x.css);</style>"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '<script src="https://cdn.example/vega.js"></script>',
+        '<link rel="stylesheet" href="https://fonts.example/x.css">',
+        "<style>@import url(https://fonts.example/x.css);</style>",
+    ],
+)
 def test_export_refuses_scripts_and_remote_resources(tmp_path, bad):
     nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output("display_data", data={"text/html": bad})])])
     with pytest.raises(ReportError, match="offline"):
@@ -129,7 +166,8 @@ def test_page_renders_offline_in_chromium(exported, offline_page, tmp_path):
     page.goto(exported.as_uri())
     page.wait_for_load_state("load")
     boxes = page.eval_on_selector_all(
-        "figure svg", "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })")
+        "figure svg", "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })"
+    )
     assert boxes and all(w > 0 and h > 0 for w, h in boxes)
     assert attempts == []  # not one network request was even attempted
     assert page.evaluate("document.documentElement.lang") == "en-GB"
@@ -152,17 +190,24 @@ def test_page_renders_offline_in_chromium(exported, offline_page, tmp_path):
 # build_pack: execution with papermill, atomic publication
 # --------------------------------------------------------------------------------------------
 
+
 def dummy_notebook(path: Path, fail: bool = False) -> Path:
     cells = [
         new_code_cell('authority = "Nowhere"\nperiod = "latest"', metadata={"tags": ["parameters"]}),
-        new_code_cell("from IPython.display import HTML, display\n"
-                      "display(HTML('<h1>' + authority + ': ' + period + '</h1>'))"),
+        new_code_cell(
+            "from IPython.display import HTML, display\ndisplay(HTML('<h1>' + authority + ': ' + period + '</h1>'))"
+        ),
     ]
     if fail:
         cells.append(new_code_cell('raise ValueError("boom: the figures do not add up")'))
     cells.append(new_code_cell("display(HTML('<p>done</p>'))"))
-    nb = new_notebook(cells=cells, metadata={"title": path.stem, "kernelspec": {
-        "name": "kpitools", "display_name": "Python (kpitools)", "language": "python"}})
+    nb = new_notebook(
+        cells=cells,
+        metadata={
+            "title": path.stem,
+            "kernelspec": {"name": "kpitools", "display_name": "Python (kpitools)", "language": "python"},
+        },
+    )
     nbformat.write(nb, str(path))
     return path
 
@@ -191,8 +236,14 @@ def test_build_pack_publishes_reports_index_manifest_and_attachments(pack_setup)
     tmp_path, good, _, attach, meta = pack_setup
     dest = packs.pack_path(tmp_path / "outputs", "Nowhere", "2025-26 Q2")
     assert dest == tmp_path / "outputs" / "Nowhere" / "2025-26_Q2"
-    result = packs.build_pack(dest, [good], {"authority": "Nowhere", "period": "2025-26 Q2"}, meta=meta,
-                               summary=sample_tables().summary, attachments=[attach])
+    result = packs.build_pack(
+        dest,
+        [good],
+        {"authority": "Nowhere", "period": "2025-26 Q2"},
+        meta=meta,
+        summary=sample_tables().summary,
+        attachments=[attach],
+    )
     assert result.path == dest.resolve()
     names = sorted(p.name for p in dest.iterdir())
     assert names == ["good.html", "index.html", "manifest.json", "scorecard.csv"]
@@ -220,8 +271,9 @@ def test_a_failed_notebook_leaves_the_previous_pack_untouched(pack_setup):
     before = snapshot(dest)
 
     with pytest.raises(ReportError) as info:
-        packs.build_pack(dest, [good, bad], {"authority": "Nowhere", "period": "2025-26 Q2"}, meta=meta,
-                          attachments=[attach])
+        packs.build_pack(
+            dest, [good, bad], {"authority": "Nowhere", "period": "2025-26 Q2"}, meta=meta, attachments=[attach]
+        )
     message = str(info.value)
     assert "bad.ipynb" in message and "cell 3" in message
     assert "raise ValueError" in message and "boom: the figures do not add up" in message
@@ -254,6 +306,7 @@ def test_an_unknown_kernel_is_a_clear_error(pack_setup):
 # The real report notebooks on the bundled demo data (slow: two kernels, ~50 charts)
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.e2e
 def test_real_pack_on_the_demo_data(tmp_path, kpitools_kernel):
     from kpitools.pack.load import load_or_build_tables
@@ -265,10 +318,20 @@ def test_real_pack_on_the_demo_data(tmp_path, kpitools_kernel):
     tables.scorecard.to_csv(csv, index=False)
     dest = tmp_path / "outputs" / "Havering" / "pack"
     result = packs.build_pack(
-        dest, [root / "notebooks" / "committee_scorecard.ipynb", root / "notebooks" / "benchmark_comparison.ipynb"],
-        {"authority": "Havering", "period": tables.meta["period"], "comparators": ["Barking and Dagenham"],
-         "indicators": [], "tables_dir": tables_dir, "data_dir": ""},
-        meta=tables.meta, summary=tables.summary, attachments=[csv])
+        dest,
+        [root / "notebooks" / "committee_scorecard.ipynb", root / "notebooks" / "benchmark_comparison.ipynb"],
+        {
+            "authority": "Havering",
+            "period": tables.meta["period"],
+            "comparators": ["Barking and Dagenham"],
+            "indicators": [],
+            "tables_dir": tables_dir,
+            "data_dir": "",
+        },
+        meta=tables.meta,
+        summary=tables.summary,
+        attachments=[csv],
+    )
     for page in result.reports:
         html = page.read_text(encoding="utf-8")
         assert '<html lang="en-GB">' in html and "<script" not in html.lower()

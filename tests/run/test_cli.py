@@ -13,8 +13,25 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tests" / "data" / "seed000"
 KPITOOLS = [sys.executable, "-m", "kpitools.cli"]
 
-REQUIRED = ["indicator_id", "title", "period", "value", "target", "status", "rag", "dot_short", "dot_long",
-            "benchmark_year", "london", "england", "sn_mean", "sn_count", "national_rank", "national_count", "quartile"]
+REQUIRED = [
+    "indicator_id",
+    "title",
+    "period",
+    "value",
+    "target",
+    "status",
+    "rag",
+    "dot_short",
+    "dot_long",
+    "benchmark_year",
+    "london",
+    "england",
+    "sn_mean",
+    "sn_count",
+    "national_rank",
+    "national_count",
+    "quartile",
+]
 
 
 def run(*args, cwd=ROOT):
@@ -34,8 +51,17 @@ def test_score_writes_the_seed_scorecard_as_csv(tmp_path):
 
 def test_score_writes_json_with_benchmarks(tmp_path):
     out = tmp_path / "card.json"
-    r = run("score", "--authority", "E09000016", "--period", "2025-26 Q2", "--comparators", "Barking and Dagenham",
-            "--out", str(out))
+    r = run(
+        "score",
+        "--authority",
+        "E09000016",
+        "--period",
+        "2025-26 Q2",
+        "--comparators",
+        "Barking and Dagenham",
+        "--out",
+        str(out),
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(out.read_text())
     rows = {row["indicator_id"]: row for row in data["scorecard"]}
@@ -57,11 +83,14 @@ def test_bad_input_exits_non_zero_with_a_message_and_writes_nothing(tmp_path):
     assert not out.exists() and list(tmp_path.glob(".card.csv*")) == []
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--authority", "Narnia"], "not a local authority"),
-    (["--authority", "Havering", "--period", "2017-18 Q9"], "cannot read the period"),
-    (["--authority", "Havering", "--period", "2017-18"], "not a quarter"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--authority", "Narnia"], "not a local authority"),
+        (["--authority", "Havering", "--period", "2017-18 Q9"], "cannot read the period"),
+        (["--authority", "Havering", "--period", "2017-18"], "not a quarter"),
+    ],
+)
 def test_bad_options_give_a_readable_message(tmp_path, args, message):
     r = run("score", *args, "--data-dir", str(SEED), "--out", str(tmp_path / "x.csv"))
     assert r.returncode != 0

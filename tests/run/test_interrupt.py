@@ -45,12 +45,17 @@ def assert_whole(pack: Path) -> dict:
 
 
 def visible_state(out: Path) -> dict[str, list[str]]:
-    return {folder: sorted(p.name for p in (out / folder).iterdir() if not p.name.startswith("."))
-            for folder in FOLDERS if (out / folder).exists()}
+    return {
+        folder: sorted(p.name for p in (out / folder).iterdir() if not p.name.startswith("."))
+        for folder in FOLDERS
+        if (out / folder).exists()
+    }
 
 
 def leftovers(out: Path) -> list[str]:
-    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if any(m in p.name for m in (".tmp-", ".old-", ".tables-")))
+    return sorted(
+        str(p.relative_to(out)) for p in out.rglob("*") if any(m in p.name for m in (".tmp-", ".old-", ".tables-"))
+    )
 
 
 def wait_for_done_lines(log: Path, n: int, proc: subprocess.Popen, timeout: float = 240) -> None:
@@ -64,14 +69,35 @@ def wait_for_done_lines(log: Path, n: int, proc: subprocess.Popen, timeout: floa
 
 
 def start_run(schedule: Path, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "kpitools.cli", "run", "--schedule", str(schedule), "--workers", "1",
-                             "--no-progress", "--log", str(log)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kpitools.cli",
+            "run",
+            "--schedule",
+            str(schedule),
+            "--workers",
+            "1",
+            "--no-progress",
+            "--log",
+            str(log),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def run(schedule: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kpitools.cli", "run", "--schedule", str(schedule), "--workers", "1",
-                           "--no-progress"], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "kpitools.cli", "run", "--schedule", str(schedule), "--workers", "1", "--no-progress"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_a_stopped_batch_leaves_only_whole_packs_and_a_rerun_finishes_it(tmp_path, kpitools_kernel):
@@ -81,8 +107,11 @@ def test_a_stopped_batch_leaves_only_whole_packs_and_a_rerun_finishes_it(tmp_pat
     nb.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(3)"))
     nbformat.write(nb, str(tmp_path / "slow_scorecard.ipynb"))
     schedule = tmp_path / "schedule.yaml"
-    schedule.write_text(f"authorities: {json.dumps(AUTHORITIES)}\nperiods: [2017-18 Q1]\n"
-                        f"notebooks: [slow_scorecard.ipynb]\ndata_dir: data\noutputs: outputs\n", encoding="utf-8")
+    schedule.write_text(
+        f"authorities: {json.dumps(AUTHORITIES)}\nperiods: [2017-18 Q1]\n"
+        f"notebooks: [slow_scorecard.ipynb]\ndata_dir: data\noutputs: outputs\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "outputs"
 
     r = run(schedule)
@@ -102,9 +131,9 @@ def test_a_stopped_batch_leaves_only_whole_packs_and_a_rerun_finishes_it(tmp_pat
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         _, stderr = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as exc:
         os.killpg(proc.pid, signal.SIGKILL)
-        raise AssertionError("the run did not stop within 60 s of SIGTERM")
+        raise AssertionError("the run did not stop within 60 s of SIGTERM") from exc
     assert proc.returncode == 130, stderr[-3000:]
     assert "Run the same command again to finish" in stderr
     assert leftovers(out) == []  # a graceful stop removes its temporary folders

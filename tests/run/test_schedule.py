@@ -30,6 +30,7 @@ def write(path: Path, text: str) -> Path:
 # The schedule file
 # --------------------------------------------------------------------------------------------
 
+
 def test_example_schedule_names_all_33_london_boroughs():
     schedule = load_schedule(ROOT / "schedules" / "london_latest.yaml")
     names = [r.authority.name for r in schedule.requests]
@@ -46,8 +47,7 @@ def test_all_means_every_current_authority_in_the_dfe_files(tmp_path):
 
 
 def test_every_problem_in_a_schedule_is_reported_at_once(tmp_path):
-    bad = write(tmp_path / "s.yaml", "authorities: London\nperiods: [2025-26 Q5, latest]\nnotebook: [x]\n"
-                                     "workers: 4\n")
+    bad = write(tmp_path / "s.yaml", "authorities: London\nperiods: [2025-26 Q5, latest]\nnotebook: [x]\nworkers: 4\n")
     with pytest.raises(ConfigError) as err:
         load_schedule(bad)
     text = str(err.value)
@@ -57,8 +57,11 @@ def test_every_problem_in_a_schedule_is_reported_at_once(tmp_path):
 
 
 def test_unknown_authority_and_missing_notebook_are_named(tmp_path):
-    bad = write(tmp_path / "s.yaml", "authorities: [Havering, Gotham]\nnotebooks: [committee_scorecard, "
-                                     "no_such_notebook]\ncomparators: [Metropolis]\n")
+    bad = write(
+        tmp_path / "s.yaml",
+        "authorities: [Havering, Gotham]\nnotebooks: [committee_scorecard, "
+        "no_such_notebook]\ncomparators: [Metropolis]\n",
+    )
     r = kpitools("run", "--schedule", str(bad))
     assert r.returncode == 2
     assert "Gotham" in r.stderr and "Metropolis" in r.stderr
@@ -76,11 +79,15 @@ def test_missing_schedule_file_is_a_clear_error(tmp_path):
 # Runs, on the seed 000 data (16 indicators, Havering's figures, no published files)
 # --------------------------------------------------------------------------------------------
 
+
 def _failing_copy(tmp_path: Path, authority_code: str) -> Path:
     """The committee scorecard with one more cell that fails for one authority."""
     nb = nbformat.read(str(ROOT / "notebooks" / "committee_scorecard.ipynb"), as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(
-        f"if authority == {authority_code!r}:\n    raise ValueError('deliberate failure for the test')"))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            f"if authority == {authority_code!r}:\n    raise ValueError('deliberate failure for the test')"
+        )
+    )
     path = tmp_path / "fails_for_one.ipynb"
     nbformat.write(nb, str(path))
     return path
@@ -91,9 +98,12 @@ def seed_schedule(tmp_path, kpitools_kernel):
     data = tmp_path / "data"
     shutil.copytree(SEED, data)
     out = tmp_path / "outputs"
-    path = write(tmp_path / "schedule.yaml", "authorities: [Havering, Barking and Dagenham]\n"
-                                             "periods: [2017-18 Q1]\nnotebooks: [committee_scorecard]\n"
-                                             "data_dir: data\noutputs: outputs\n")
+    path = write(
+        tmp_path / "schedule.yaml",
+        "authorities: [Havering, Barking and Dagenham]\n"
+        "periods: [2017-18 Q1]\nnotebooks: [committee_scorecard]\n"
+        "data_dir: data\noutputs: outputs\n",
+    )
     return path, data, out
 
 
@@ -103,8 +113,11 @@ def _log_lines(out: Path) -> list[str]:
 
 
 def _files(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.stat().st_size)
-            for p in sorted(folder.rglob("*")) if p.is_file() and "logs" not in p.parts}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "logs" not in p.parts
+    }
 
 
 @pytest.mark.e2e
@@ -175,8 +188,9 @@ def test_bad_input_stops_the_run_before_any_pack_is_built(tmp_path):
     lines = targets.read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1].replace(lines[1].split(",")[0], "NO_SUCH_INDICATOR", 1)
     targets.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    path = write(tmp_path / "s.yaml", "authorities: [Havering]\nperiods: [2017-18 Q1]\ndata_dir: data\n"
-                                      "outputs: outputs\n")
+    path = write(
+        tmp_path / "s.yaml", "authorities: [Havering]\nperiods: [2017-18 Q1]\ndata_dir: data\noutputs: outputs\n"
+    )
     r = kpitools("run", "--schedule", str(path))
     assert r.returncode == 2
     assert "targets.csv" in r.stderr and "NO_SUCH_INDICATOR" in r.stderr and "Traceback" not in r.stderr

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpitools.score.benchmarks import national_ranks, quartile_band
 from kpitools.ingest.loaders import load_dataset
 from kpitools.pack.build import build_tables
+from kpitools.score.benchmarks import national_ranks, quartile_band
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,8 +54,12 @@ def test_statistical_neighbour_mean_counts_those_with_a_number(demo, card):
     b = demo.benchmarks
     sn = demo.neighbours[demo.neighbours["la_code"] == "E09000016"]["neighbour_code"]
     assert len(sn) == 10
-    vals = b[(b["indicator_id"] == "CP_REPEAT") & (b["time_period"] == 2025) & b["new_la_code"].isin(sn)
-             & (b["value_status"] == "ok")]["value"]
+    vals = b[
+        (b["indicator_id"] == "CP_REPEAT")
+        & (b["time_period"] == 2025)
+        & b["new_la_code"].isin(sn)
+        & (b["value_status"] == "ok")
+    ]["value"]
     assert card.loc["CP_REPEAT", "sn_count"] == len(vals) == 10
     assert card.loc["CP_REPEAT", "sn_mean"] == pytest.approx(vals.mean())
     # Barking and Dagenham alone as a custom comparator group
@@ -65,8 +69,12 @@ def test_statistical_neighbour_mean_counts_those_with_a_number(demo, card):
 
 def test_rank_and_quartile_against_the_dfe_file(card, demo):
     b = demo.benchmarks
-    la = b[(b["indicator_id"] == "CP_REPEAT") & (b["time_period"] == 2025) & (b["geographic_level"] == "Local authority")
-           & (b["value_status"] == "ok")]
+    la = b[
+        (b["indicator_id"] == "CP_REPEAT")
+        & (b["time_period"] == 2025)
+        & (b["geographic_level"] == "Local authority")
+        & (b["value_status"] == "ok")
+    ]
     # Isles of Scilly and City of London publish 0% of a suppressed number of plans: not ranked
     small = la[la["small_base"]]
     assert sorted(small["la_name"]) == ["City of London", "Isles of Scilly"]
@@ -76,7 +84,7 @@ def test_rank_and_quartile_against_the_dfe_file(card, demo):
     assert card.loc["CP_REPEAT", "national_rank"] == expected_rank
     assert card.loc["CP_REPEAT", "national_count"] == len(la)
     q25, q50, q75 = np.quantile(la["value"], [0.25, 0.5, 0.75])
-    expected = "A" if 23.1 <= q25 else "B" if 23.1 <= q50 else "C" if 23.1 <= q75 else "D"
+    expected = "A" if q25 >= 23.1 else "B" if q50 >= 23.1 else "C" if q75 >= 23.1 else "D"
     assert card.loc["CP_REPEAT", "quartile"] == expected
 
 
@@ -84,10 +92,16 @@ def _hand_worked():
     # Eight authorities, higher is better. Values 10,20,20,30,40,50,60,70.
     # Quantiles (linear): q25 = 20, q50 = 35, q75 = 52.5.
     values = [10, 20, 20, 30, 40, 50, 60, 70]
-    return pd.DataFrame({
-        "indicator_id": "K", "time_period": 2025, "geographic_level": "Local authority",
-        "new_la_code": [f"E0{i}" for i in range(8)], "value": [float(v) for v in values],
-        "value_status": "ok"})
+    return pd.DataFrame(
+        {
+            "indicator_id": "K",
+            "time_period": 2025,
+            "geographic_level": "Local authority",
+            "new_la_code": [f"E0{i}" for i in range(8)],
+            "value": [float(v) for v in values],
+            "value_status": "ok",
+        }
+    )
 
 
 def test_hand_worked_lait_rank_and_quartile_higher_is_better():
@@ -129,7 +143,9 @@ def test_no_rank_for_a_context_measure_without_benchmark_polarity(card):
 
 
 def test_band_measure_without_benchmark_polarity_is_never_best_or_worst(demo):
-    ind = demo.indicators.assign(rank_polarity=lambda d: d["rank_polarity"].where(d["indicator_id"] != "PLACEMENT_MOVES", ""))
+    ind = demo.indicators.assign(
+        rank_polarity=lambda d: d["rank_polarity"].where(d["indicator_id"] != "PLACEMENT_MOVES", "")
+    )
     ds = replace(demo, indicators=ind)
     row = build_tables(ds, "Havering", "2025-26 Q2").scorecard.set_index("indicator_id").loc["PLACEMENT_MOVES"]
     assert pd.isna(row["national_rank"]) and row["quartile"] == ""
@@ -166,8 +182,24 @@ def test_a_filter_that_leaves_two_rows_per_authority_is_an_input_error(tmp_path)
     ind.loc[ind["indicator_id"].eq("PLACEMENT_STABILITY"), "benchmark_filter"] = loose
     ind.to_csv(raw / "framework" / "indicators.csv", index=False)
     out = tmp_path / "card.csv"
-    r = subprocess.run([sys.executable, "-m", "kpitools.cli", "score", "--authority", "Havering", "--period",
-                        "2025-26 Q2", "--data-dir", str(raw), "--out", str(out)], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kpitools.cli",
+            "score",
+            "--authority",
+            "Havering",
+            "--period",
+            "2025-26 Q2",
+            "--data-dir",
+            str(raw),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2, r.stderr
     assert not out.exists()
     line = next(x for x in r.stderr.splitlines() if "benchmark_filter" in x)
@@ -181,12 +213,21 @@ def test_neighbours_missing_from_an_older_model_are_named_with_the_reason(tmp_pa
     2023: the average is of 9, and the pack says why; Cumberland is not in that model at all."""
     raw = _copy_raw(tmp_path)
     settings = (raw / "settings.yaml").read_text()
-    (raw / "settings.yaml").write_text(settings.replace("statistical_neighbours: sn_model_2025_wide.csv",
-                                                        "statistical_neighbours: New_Statistical_Neighbour_Groupings_April_2021.csv"))
+    (raw / "settings.yaml").write_text(
+        settings.replace(
+            "statistical_neighbours: sn_model_2025_wide.csv",
+            "statistical_neighbours: New_Statistical_Neighbour_Groupings_April_2021.csv",
+        )
+    )
     ds = load_dataset(raw)
-    north = build_tables(ds, "North Northamptonshire", "2025-26 Q2").scorecard.set_index("indicator_id").loc["CP_REPEAT"]
+    north = (
+        build_tables(ds, "North Northamptonshire", "2025-26 Q2").scorecard.set_index("indicator_id").loc["CP_REPEAT"]
+    )
     assert (north["sn_count"], north["sn_listed"]) == (9, 10)
-    assert "Cumbria: no figure (Cumbria was replaced in April 2023 by Cumberland and Westmorland and Furness)" in north["sn_note"]
+    assert (
+        "Cumbria: no figure (Cumbria was replaced in April 2023 by Cumberland and Westmorland and Furness)"
+        in north["sn_note"]
+    )
     cumberland = build_tables(ds, "Cumberland", "2025-26 Q2").scorecard.set_index("indicator_id").loc["CP_REPEAT"]
     assert cumberland["sn_count"] == 0 and pd.isna(cumberland["sn_mean"])
     assert cumberland["sn_note"] == "Cumberland is not in the statistical neighbour model"

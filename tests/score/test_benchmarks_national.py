@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpitools.score.benchmarks import attach_benchmarks
 from kpitools.ingest.loaders import load_dataset
 from kpitools.pack.build import framework_ranks
+from kpitools.score.benchmarks import attach_benchmarks
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLISHED = ROOT / "data" / "raw" / "published"
@@ -28,8 +28,13 @@ PERIOD = "2025-26 Q2"  # ends 30 September 2025: year ending March 2025, and the
 
 # Authorities DfE's files publish under an earlier code, though the council is the same (ONS code
 # history); typed out here from the ONS register, independently of kpitools/reference/code_history.csv.
-SAME_COUNCIL_NEW_CODE = {"E08000016": "E08000038", "E08000019": "E08000039", "E10000002": "E06000060",
-                         "E10000023": "E06000065", "E10000027": "E06000066"}
+SAME_COUNCIL_NEW_CODE = {
+    "E08000016": "E08000038",
+    "E08000019": "E08000039",
+    "E10000002": "E06000060",
+    "E10000023": "E06000065",
+    "E10000027": "E06000066",
+}
 
 
 def _read(name: str) -> list[dict[str, str]]:
@@ -56,7 +61,10 @@ def _current() -> dict[str, str]:
     DfE files' own code columns (latest year first)."""
     model = _read("sn_model_2025_wide.csv")
     seen: dict[str, tuple[int, str]] = {}
-    for name in ("c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv", "cla_number_and_rate_per_10k_children.csv"):
+    for name in (
+        "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv",
+        "cla_number_and_rate_per_10k_children.csv",
+    ):
         for r in _read(name):
             if r["geographic_level"] != "Local authority" or "/" in r["new_la_code"]:
                 continue
@@ -68,13 +76,19 @@ def _current() -> dict[str, str]:
 
 
 def _neighbours(current: dict[str, str]) -> dict[str, list[str]]:
-    return {current[m["old_la_code"]]: [current[m[f"sn_{i}"]] for i in range(1, 11)]
-            for m in _read("sn_model_2025_wide.csv")}
+    return {
+        current[m["old_la_code"]]: [current[m[f"sn_{i}"]] for i in range(1, 11)]
+        for m in _read("sn_model_2025_wide.csv")
+    }
 
 
 def _published(indicator: dict[str, str], year: int) -> dict[str, tuple[float | None, bool, str]]:
     """current code -> (published number, comparable, raw cell) for the indicator's year."""
-    pairs = [tuple(x.strip() for x in part.split("=", 1)) for part in indicator["benchmark_filter"].split(";") if part.strip()]
+    pairs = [
+        tuple(x.strip() for x in part.split("=", 1))
+        for part in indicator["benchmark_filter"].split(";")
+        if part.strip()
+    ]
     counts = [c.strip().lower() for c in indicator["benchmark_count_columns"].split(";") if c.strip()]
     column = indicator["benchmark_column"].strip().lower()
     out: dict[str, tuple[float | None, bool, str]] = {}
@@ -122,9 +136,19 @@ def reference() -> pd.DataFrame:
             if polarity and fair:
                 better = sum((v > value) if polarity == "higher" else (v < value) for v in pool)
                 rank, band = better + 1, _lait_band(value, pool, polarity)
-            rows.append({"authority": code, "indicator_id": ind["indicator_id"], "ref_value": value,
-                         "ref_cell": cell, "ref_sn_count": len(sn), "ref_sn_mean": np.mean(sn) if sn else np.nan,
-                         "ref_rank": rank, "ref_count": len(pool) if polarity else None, "ref_quartile": band or ""})
+            rows.append(
+                {
+                    "authority": code,
+                    "indicator_id": ind["indicator_id"],
+                    "ref_value": value,
+                    "ref_cell": cell,
+                    "ref_sn_count": len(sn),
+                    "ref_sn_mean": np.mean(sn) if sn else np.nan,
+                    "ref_rank": rank,
+                    "ref_count": len(pool) if polarity else None,
+                    "ref_quartile": band or "",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -138,7 +162,9 @@ def national(demo) -> pd.DataFrame:
     """The scorecard's benchmark columns for every current authority at 2025-26 Q2, beside the reference."""
     ref = reference()
     ind = demo.indicators[demo.indicators["benchmark_file"].str.strip().ne("")]
-    card = ref[["authority", "indicator_id"]].merge(ind[["indicator_id", "polarity", "rank_polarity"]], on="indicator_id")
+    card = ref[["authority", "indicator_id"]].merge(
+        ind[["indicator_id", "polarity", "rank_polarity"]], on="indicator_id"
+    )
     card["period_end"] = pd.Timestamp("2025-09-30")
     scored = attach_benchmarks(card, demo.benchmarks, demo.neighbours, ranks=framework_ranks(demo))
     return scored.merge(ref, on=["authority", "indicator_id"], validate="one_to_one")
@@ -153,15 +179,17 @@ def test_every_current_authority_and_benchmarked_indicator_is_checked(national):
 def test_published_value_is_dfe_figure_for_every_authority(national):
     # no authority is blank where DfE published a figure (Barnsley and Sheffield under earlier codes,
     # Kingston and Richmond, North and West Northamptonshire in joint workforce returns)
-    wrong = national[~np.isclose(national["published_value"].astype(float), national["ref_value"].astype(float),
-                                 equal_nan=True)]
+    wrong = national[
+        ~np.isclose(national["published_value"].astype(float), national["ref_value"].astype(float), equal_nan=True)
+    ]
     assert wrong.empty, wrong[["authority", "indicator_id", "published_value", "ref_value"]].head(10).to_string()
     assert national["published_value"].notna().sum() == national["ref_value"].notna().sum() > 1400
 
 
 def test_neighbour_average_and_count_for_every_authority(national):
     assert (national["sn_count"] == national["ref_sn_count"]).all(), national.loc[
-        national["sn_count"] != national["ref_sn_count"], ["authority", "indicator_id", "sn_count", "ref_sn_count"]].head()
+        national["sn_count"] != national["ref_sn_count"], ["authority", "indicator_id", "sn_count", "ref_sn_count"]
+    ].head()
     assert np.allclose(national["sn_mean"].astype(float), national["ref_sn_mean"].astype(float), equal_nan=True)
     assert (national["sn_listed"] == 10).all()
 
@@ -170,7 +198,9 @@ def test_national_rank_count_and_quartile_for_every_authority(national):
     rank = national["national_rank"].astype("Int64")
     ref_rank = national["ref_rank"].astype("Int64")
     differs = ~((rank == ref_rank).fillna(False) | (rank.isna() & ref_rank.isna()))
-    assert not differs.any(), national.loc[differs, ["authority", "indicator_id", "national_rank", "ref_rank"]].head(10).to_string()
+    assert not differs.any(), (
+        national.loc[differs, ["authority", "indicator_id", "national_rank", "ref_rank"]].head(10).to_string()
+    )
     ranked = national["ref_count"].notna()
     assert (national.loc[ranked, "national_count"].astype(int) == national.loc[ranked, "ref_count"].astype(int)).all()
     assert (national["quartile"].fillna("") == national["ref_quartile"]).all()
@@ -185,7 +215,9 @@ def test_known_cases_of_each_rule(national):
     for code, partner in (("E09000021", "Richmond upon Thames"), ("E09000027", "Kingston upon Thames")):
         assert at.loc[(code, "SW_TURNOVER"), "published_value"] == 28.0
         assert at.loc[(code, "SW_TURNOVER"), "published_note"] == f"joint return with {partner}"
-    assert at.loc[("E09000021", "SW_TURNOVER"), "national_rank"] == at.loc[("E09000027", "SW_TURNOVER"), "national_rank"]
+    assert (
+        at.loc[("E09000021", "SW_TURNOVER"), "national_rank"] == at.loc[("E09000027", "SW_TURNOVER"), "national_rank"]
+    )
     # Sunderland's agency rate is published as 'low': shown so, ranked first (lowest, smaller is better)
     sunderland = at.loc[("E08000024", "SW_AGENCY")]
     assert sunderland["published_symbol"] == "low" and sunderland["national_rank"] == 1
@@ -209,8 +241,23 @@ def test_havering_turnover_neighbours_are_all_ten(national):
 @pytest.mark.parametrize("authority", ["Barnsley", "Richmond upon Thames", "Sunderland", "Isles of Scilly"])
 def test_score_command_gives_the_reference_figures(tmp_path, authority):
     out = tmp_path / "card.csv"
-    r = subprocess.run([sys.executable, "-m", "kpitools.cli", "score", "--authority", authority, "--period", PERIOD,
-                        "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kpitools.cli",
+            "score",
+            "--authority",
+            authority,
+            "--period",
+            PERIOD,
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert r.returncode == 0, r.stderr
     card = pd.read_csv(out).set_index("indicator_id")
     ref = reference()
@@ -220,7 +267,9 @@ def test_score_command_gives_the_reference_figures(tmp_path, authority):
     assert len(ref) == 10
     for ind, r in ref.iterrows():
         got = card.loc[ind]
-        assert (pd.isna(got["published_value"]) and pd.isna(r["ref_value"])) or got["published_value"] == pytest.approx(r["ref_value"])
+        assert (pd.isna(got["published_value"]) and pd.isna(r["ref_value"])) or got["published_value"] == pytest.approx(
+            r["ref_value"]
+        )
         assert got["sn_count"] == r["ref_sn_count"]
         assert (pd.isna(got["national_rank"]) and pd.isna(r["ref_rank"])) or got["national_rank"] == r["ref_rank"]
 
@@ -231,8 +280,11 @@ def test_every_year_of_every_file_follows_the_code_history(demo):
     current = set(_current().values())
     b = demo.benchmarks
     b = b[b["geographic_level"].eq("Local authority")]
-    got = {(i, int(y), c): v for i, y, c, v in zip(b["indicator_id"], b["time_period"], b["new_la_code"], b["value"])
-           if pd.notna(v)}
+    got = {
+        (i, int(y), c): v
+        for i, y, c, v in zip(b["indicator_id"], b["time_period"], b["new_la_code"], b["value"])
+        if pd.notna(v)
+    }
     checked = missing = 0
     problems = []
     for ind in _framework():

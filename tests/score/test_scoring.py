@@ -11,21 +11,48 @@ Q1 = Period.parse("2025-26 Q1")
 
 
 def _indicator(polarity="higher", unit="percent", decimals=1, frequency="quarterly", measure="snapshot", iid="K"):
-    return {"indicator_id": iid, "title": f"Indicator {iid}", "polarity": polarity, "unit": unit,
-            "decimals": decimals, "frequency": frequency, "measure": measure}
+    return {
+        "indicator_id": iid,
+        "title": f"Indicator {iid}",
+        "polarity": polarity,
+        "unit": unit,
+        "decimals": decimals,
+        "frequency": frequency,
+        "measure": measure,
+    }
 
 
 def _value(period, value, iid="K", status="ok", authority="E1"):
     p = Period.parse(period, prefer_month=False)
-    return {"authority": authority, "indicator_id": iid, "kind": p.kind, "ordinal": p.ordinal, "period": p.label,
-            "value": value, "value_status": status, "reason": "", "symbol": "", "numerator": np.nan,
-            "denominator": np.nan}
+    return {
+        "authority": authority,
+        "indicator_id": iid,
+        "kind": p.kind,
+        "ordinal": p.ordinal,
+        "period": p.label,
+        "value": value,
+        "value_status": status,
+        "reason": "",
+        "symbol": "",
+        "numerator": np.nan,
+        "denominator": np.nan,
+    }
 
 
-def _target(target=np.nan, lower=np.nan, upper=np.nan, tolerance=np.nan, tolerance_type="absolute",
-            quarter=0, iid="K", fy=2025):
-    return {"authority": "E1", "indicator_id": iid, "fy": fy, "quarter": quarter, "target": target, "lower": lower,
-            "upper": upper, "tolerance": tolerance, "tolerance_type": tolerance_type}
+def _target(
+    target=np.nan, lower=np.nan, upper=np.nan, tolerance=np.nan, tolerance_type="absolute", quarter=0, iid="K", fy=2025
+):
+    return {
+        "authority": "E1",
+        "indicator_id": iid,
+        "fy": fy,
+        "quarter": quarter,
+        "target": target,
+        "lower": lower,
+        "upper": upper,
+        "tolerance": tolerance,
+        "tolerance_type": tolerance_type,
+    }
 
 
 def run(indicator, values, targets, scheme="tolerance", period="2025-26 Q1"):
@@ -34,20 +61,36 @@ def run(indicator, values, targets, scheme="tolerance", period="2025-26 Q1"):
     return out.iloc[0]
 
 
-@pytest.mark.parametrize("polarity,value,expected", [
-    ("higher", 80.0, "Green"), ("higher", 79.9, "Red"), ("higher", 80.1, "Green"),
-    ("lower", 80.0, "Green"), ("lower", 80.1, "Red"), ("lower", 79.9, "Green"),
-])
+@pytest.mark.parametrize(
+    "polarity,value,expected",
+    [
+        ("higher", 80.0, "Green"),
+        ("higher", 79.9, "Red"),
+        ("higher", 80.1, "Green"),
+        ("lower", 80.0, "Green"),
+        ("lower", 80.1, "Red"),
+        ("lower", 79.9, "Green"),
+    ],
+)
 def test_two_state_either_side_of_target(polarity, value, expected):
     row = run(_indicator(polarity), [_value("2025-26 Q1", value)], [_target(80.0, tolerance=5)], "two_state")
     assert row["status"] == "rated"
     assert row["rag"] == expected
 
 
-@pytest.mark.parametrize("polarity,value,expected", [
-    ("higher", 80.0, "Green"), ("higher", 79.9, "Amber"), ("higher", 78.0, "Amber"), ("higher", 77.9, "Red"),
-    ("lower", 20.0, "Green"), ("lower", 20.1, "Amber"), ("lower", 22.0, "Amber"), ("lower", 22.1, "Red"),
-])
+@pytest.mark.parametrize(
+    "polarity,value,expected",
+    [
+        ("higher", 80.0, "Green"),
+        ("higher", 79.9, "Amber"),
+        ("higher", 78.0, "Amber"),
+        ("higher", 77.9, "Red"),
+        ("lower", 20.0, "Green"),
+        ("lower", 20.1, "Amber"),
+        ("lower", 22.0, "Amber"),
+        ("lower", 22.1, "Red"),
+    ],
+)
 def test_tolerance_absolute_boundaries(polarity, value, expected):
     target = 80.0 if polarity == "higher" else 20.0
     row = run(_indicator(polarity), [_value("2025-26 Q1", value)], [_target(target, tolerance=2)])
@@ -56,7 +99,9 @@ def test_tolerance_absolute_boundaries(polarity, value, expected):
 
 @pytest.mark.parametrize("value,expected", [(50.0, "Green"), (49.9, "Amber"), (45.0, "Amber"), (44.9, "Red")])
 def test_tolerance_relative_is_a_fraction_of_the_target(value, expected):
-    row = run(_indicator("higher"), [_value("2025-26 Q1", value)], [_target(50.0, tolerance=0.1, tolerance_type="relative")])
+    row = run(
+        _indicator("higher"), [_value("2025-26 Q1", value)], [_target(50.0, tolerance=0.1, tolerance_type="relative")]
+    )
     assert row["rag"] == expected
 
 
@@ -65,14 +110,17 @@ def test_tolerance_scheme_without_tolerance_behaves_as_two_state():
     assert row["rag"] == "Red"
 
 
-@pytest.mark.parametrize("value,last_year,expected", [
-    (80.0, None, "Green"),     # on target
-    (72.0, None, "Green"),     # within 10% of 80 (8 points): Green under this scheme
-    (71.9, 70.0, "Amber"),     # further off, improved on last year
-    (71.9, 71.9, "Amber"),     # further off, maintained
-    (71.9, 72.0, "Red"),       # further off, worse than last year
-    (71.9, None, "Red"),       # further off, no comparison: not shown to have improved
-])
+@pytest.mark.parametrize(
+    "value,last_year,expected",
+    [
+        (80.0, None, "Green"),  # on target
+        (72.0, None, "Green"),  # within 10% of 80 (8 points): Green under this scheme
+        (71.9, 70.0, "Amber"),  # further off, improved on last year
+        (71.9, 71.9, "Amber"),  # further off, maintained
+        (71.9, 72.0, "Red"),  # further off, worse than last year
+        (71.9, None, "Red"),  # further off, no comparison: not shown to have improved
+    ],
+)
 def test_tolerance_with_improvement(value, last_year, expected):
     values = [_value("2025-26 Q1", value)]
     if last_year is not None:
@@ -81,10 +129,20 @@ def test_tolerance_with_improvement(value, last_year, expected):
     assert row["rag"] == expected
 
 
-@pytest.mark.parametrize("value,expected", [
-    (15.0, "Green"), (13.1, "Green"), (13.0, "Amber"), (12.0, "Amber"), (11.9, "Red"),
-    (16.9, "Green"), (17.0, "Amber"), (18.0, "Amber"), (18.1, "Red"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (15.0, "Green"),
+        (13.1, "Green"),
+        (13.0, "Amber"),
+        (12.0, "Amber"),
+        (11.9, "Red"),
+        (16.9, "Green"),
+        (17.0, "Amber"),
+        (18.0, "Amber"),
+        (18.1, "Red"),
+    ],
+)
 def test_band_rule(value, expected):
     # Merton's proposal (seed 004): repeat child protection plans within 12-18%, amber within 1 point of an edge
     row = run(_indicator("band"), [_value("2025-26 Q1", value)], [_target(lower=12, upper=18, tolerance=1)])
@@ -106,17 +164,33 @@ def test_rating_uses_displayed_precision():
 
 
 def test_every_status_has_its_reason_and_no_colour():
-    inds = [_indicator("none", iid="CONTEXT"), _indicator(frequency="biannual", iid="BIANNUAL"),
-            _indicator(iid="SUPPRESSED"), _indicator(iid="MISSING"), _indicator(iid="NOTARGET"),
-            _indicator(iid="RATED")]
-    vals = [_value("2025-26 Q1", 5, "CONTEXT"), _value("2025-26 Q1", 5, "BIANNUAL"),
-            _value("2025-26 Q1", np.nan, "SUPPRESSED", status="suppressed"), _value("2025-26 Q1", 5, "NOTARGET"),
-            _value("2025-26 Q1", 5, "RATED")]
+    inds = [
+        _indicator("none", iid="CONTEXT"),
+        _indicator(frequency="biannual", iid="BIANNUAL"),
+        _indicator(iid="SUPPRESSED"),
+        _indicator(iid="MISSING"),
+        _indicator(iid="NOTARGET"),
+        _indicator(iid="RATED"),
+    ]
+    vals = [
+        _value("2025-26 Q1", 5, "CONTEXT"),
+        _value("2025-26 Q1", 5, "BIANNUAL"),
+        _value("2025-26 Q1", np.nan, "SUPPRESSED", status="suppressed"),
+        _value("2025-26 Q1", 5, "NOTARGET"),
+        _value("2025-26 Q1", 5, "RATED"),
+    ]
     tg = [_target(1, iid=i) for i in ("CONTEXT", "BIANNUAL", "SUPPRESSED", "MISSING", "RATED")]
-    out = score(pd.DataFrame(vals), pd.DataFrame(inds), pd.DataFrame(tg), ["E1"], ["2025-26 Q1"]).set_index("indicator_id")
+    out = score(pd.DataFrame(vals), pd.DataFrame(inds), pd.DataFrame(tg), ["E1"], ["2025-26 Q1"]).set_index(
+        "indicator_id"
+    )
     assert out["status"].to_dict() == {
-        "CONTEXT": "not a target measure", "BIANNUAL": "not due", "SUPPRESSED": "suppressed",
-        "MISSING": "no data", "NOTARGET": "no target", "RATED": "rated"}
+        "CONTEXT": "not a target measure",
+        "BIANNUAL": "not due",
+        "SUPPRESSED": "suppressed",
+        "MISSING": "no data",
+        "NOTARGET": "no target",
+        "RATED": "rated",
+    }
     assert (out.loc[out["status"] != "rated", "rag"] == "").all()
     assert out.loc["RATED", "rag"] == "Green"
     assert (out.loc[out["status"] != "rated", "status_reason"].str.len() > 10).all()
@@ -127,8 +201,13 @@ def test_biannual_is_due_in_q2_and_annual_in_q4():
     ind = [_indicator(frequency="biannual", iid="B"), _indicator(frequency="annual", iid="A")]
     vals = [_value("2025-26 Q2", 5, "B"), _value("2025-26", 5, "A")]
     tg = [_target(10, iid="B"), _target(10, iid="A")]
-    out = score(pd.DataFrame(vals), pd.DataFrame(ind), pd.DataFrame(tg), ["E1"],
-                ["2025-26 Q1", "2025-26 Q2", "2025-26 Q3", "2025-26 Q4"])
+    out = score(
+        pd.DataFrame(vals),
+        pd.DataFrame(ind),
+        pd.DataFrame(tg),
+        ["E1"],
+        ["2025-26 Q1", "2025-26 Q2", "2025-26 Q3", "2025-26 Q4"],
+    )
     table = out.pivot(index="indicator_id", columns="period", values="status")
     assert table.loc["B"].tolist() == ["not due", "rated", "not due", "no data"]
     assert table.loc["A"].tolist() == ["not due", "not due", "not due", "rated"]
@@ -158,8 +237,12 @@ def test_per_period_target_overrides_the_annual_one():
 
 def test_direction_of_travel_by_polarity_not_by_value():
     s = pd.Series
-    out = direction_of_travel(s([15.9, 15.9, 60.9, 60.9, 14.04]), s([14.5, 16.0, 62.3, 58.0, 14.0]),
-                              s(["lower", "lower", "higher", "higher", "lower"]), s([1, 1, 1, 1, 1]))
+    out = direction_of_travel(
+        s([15.9, 15.9, 60.9, 60.9, 14.04]),
+        s([14.5, 16.0, 62.3, 58.0, 14.0]),
+        s(["lower", "lower", "higher", "higher", "lower"]),
+        s([1, 1, 1, 1, 1]),
+    )
     assert out.tolist() == ["worse", "better", "worse", "better", "same"]
 
 
@@ -172,21 +255,35 @@ def test_direction_same_at_displayed_precision():
 
 def test_direction_for_band_is_towards_the_band_and_blank_without_comparison():
     s = pd.Series
-    out = direction_of_travel(s([19.0, 17.0, 13.0, 15.0]), s([21.0, 15.0, 11.0, np.nan]), s(["band"] * 4), s([0] * 4),
-                              s([12.0] * 4), s([18.0] * 4))
+    out = direction_of_travel(
+        s([19.0, 17.0, 13.0, 15.0]),
+        s([21.0, 15.0, 11.0, np.nan]),
+        s(["band"] * 4),
+        s([0] * 4),
+        s([12.0] * 4),
+        s([18.0] * 4),
+    )
     assert out.tolist() == ["better", "same", "better", ""]
 
 
 def test_short_and_long_term_comparisons_by_frequency():
     ind = [_indicator(iid="Q"), _indicator(frequency="monthly", iid="M"), _indicator(frequency="biannual", iid="B")]
     p = lambda t: Period.parse(t, prefer_month=True)  # noqa: E731
-    vals = [_value("2025-26 Q2", 10, "Q"), _value("2025-26 Q1", 12, "Q"), _value("2024-25 Q2", 8, "Q"),
-            _value("2025-26 Q2", 10, "B"), _value("2024-25 Q4", 9, "B"), _value("2024-25 Q2", 11, "B")]
+    vals = [
+        _value("2025-26 Q2", 10, "Q"),
+        _value("2025-26 Q1", 12, "Q"),
+        _value("2024-25 Q2", 8, "Q"),
+        _value("2025-26 Q2", 10, "B"),
+        _value("2024-25 Q4", 9, "B"),
+        _value("2024-25 Q2", 11, "B"),
+    ]
     for label, v in (("2025-09", 10), ("2025-06", 9), ("2024-09", 11)):
         m = p(label)
         vals.append({**_value("2025-26 Q1", v, "M"), "kind": "month", "ordinal": m.ordinal, "period": m.label})
     tg = [_target(5, iid=i) for i in "QMB"]
-    out = score(pd.DataFrame(vals), pd.DataFrame(ind), pd.DataFrame(tg), ["E1"], ["2025-26 Q2"]).set_index("indicator_id")
+    out = score(pd.DataFrame(vals), pd.DataFrame(ind), pd.DataFrame(tg), ["E1"], ["2025-26 Q2"]).set_index(
+        "indicator_id"
+    )
     assert out.loc["Q", ["dot_short", "dot_long"]].tolist() == ["worse", "better"]
     assert out.loc["M", ["dot_short", "dot_long"]].tolist() == ["better", "worse"]
     assert out.loc["B", ["dot_short", "dot_long"]].tolist() == ["better", "worse"]
@@ -205,22 +302,45 @@ def test_scoring_does_not_modify_its_inputs():
 def test_scores_many_authorities_and_periods_in_one_call():
     vals = [_value(f"2025-26 Q{q}", 10 + q, authority=a) for a in ("E1", "E2") for q in (1, 2, 3)]
     tg = [_target(12)] + [{**_target(12), "authority": "E2"}]
-    out = score(pd.DataFrame(vals), pd.DataFrame([_indicator()]), pd.DataFrame(tg), ["E1", "E2"],
-                ["2025-26 Q1", "2025-26 Q2", "2025-26 Q3"], {"E1": "two_state", "E2": "tolerance"})
+    out = score(
+        pd.DataFrame(vals),
+        pd.DataFrame([_indicator()]),
+        pd.DataFrame(tg),
+        ["E1", "E2"],
+        ["2025-26 Q1", "2025-26 Q2", "2025-26 Q3"],
+        {"E1": "two_state", "E2": "tolerance"},
+    )
     assert len(out) == 6
     assert out.set_index(["authority", "period"])["rag"].to_dict() == {
-        ("E1", "2025-26 Q1"): "Red", ("E1", "2025-26 Q2"): "Green", ("E1", "2025-26 Q3"): "Green",
-        ("E2", "2025-26 Q1"): "Red", ("E2", "2025-26 Q2"): "Green", ("E2", "2025-26 Q3"): "Green"}
+        ("E1", "2025-26 Q1"): "Red",
+        ("E1", "2025-26 Q2"): "Green",
+        ("E1", "2025-26 Q3"): "Green",
+        ("E2", "2025-26 Q1"): "Red",
+        ("E2", "2025-26 Q2"): "Green",
+        ("E2", "2025-26 Q3"): "Green",
+    }
 
 
 def test_rows_are_authority_then_period_then_framework_order():
     inds = [_indicator(iid="Z"), _indicator(iid="A")]
     vals = [_value("2025-26 Q1", 5, iid=i, authority=a) for a in ("E2", "E1") for i in "ZA"]
-    out = score(pd.DataFrame(vals), pd.DataFrame(inds), pd.DataFrame([_target(4, iid="Z")]), ["E2", "E1"],
-                ["2025-26 Q2", "2025-26 Q1"])
+    out = score(
+        pd.DataFrame(vals),
+        pd.DataFrame(inds),
+        pd.DataFrame([_target(4, iid="Z")]),
+        ["E2", "E1"],
+        ["2025-26 Q2", "2025-26 Q1"],
+    )
     assert list(zip(out["authority"], out["period"], out["indicator_id"])) == [
-        ("E2", "2025-26 Q2", "Z"), ("E2", "2025-26 Q2", "A"), ("E2", "2025-26 Q1", "Z"), ("E2", "2025-26 Q1", "A"),
-        ("E1", "2025-26 Q2", "Z"), ("E1", "2025-26 Q2", "A"), ("E1", "2025-26 Q1", "Z"), ("E1", "2025-26 Q1", "A")]
+        ("E2", "2025-26 Q2", "Z"),
+        ("E2", "2025-26 Q2", "A"),
+        ("E2", "2025-26 Q1", "Z"),
+        ("E2", "2025-26 Q1", "A"),
+        ("E1", "2025-26 Q2", "Z"),
+        ("E1", "2025-26 Q2", "A"),
+        ("E1", "2025-26 Q1", "Z"),
+        ("E1", "2025-26 Q1", "A"),
+    ]
     assert out.index.equals(pd.RangeIndex(8))
 
 
@@ -238,13 +358,16 @@ def test_duplicate_observations_or_targets_raise_rather_than_double_rows():
     with pytest.raises(ValueError, match="more than one target"):
         score(vals.iloc[:1], ind, pd.DataFrame([_target(4), _target(5)]), ["E1"], ["2025-26 Q1"])
     # another authority's duplicates do not concern this scorecard
-    other = pd.DataFrame([_value("2025-26 Q1", 5), _value("2025-26 Q1", 6, authority="E2"),
-                          _value("2025-26 Q1", 7, authority="E2")])
+    other = pd.DataFrame(
+        [_value("2025-26 Q1", 5), _value("2025-26 Q1", 6, authority="E2"), _value("2025-26 Q1", 7, authority="E2")]
+    )
     assert score(other, ind, pd.DataFrame([_target(4)]), ["E1"], ["2025-26 Q1"])["value"].tolist() == [5]
 
 
 def test_matches_keys_across_string_dtypes_and_keeps_them():
-    vals = pd.DataFrame([_value("2025-26 Q1", 5), _value("2024-25 Q1", 4)]).astype({"kind": object, "authority": object})
+    vals = pd.DataFrame([_value("2025-26 Q1", 5), _value("2024-25 Q1", 4)]).astype(
+        {"kind": object, "authority": object}
+    )
     out = score(vals, pd.DataFrame([_indicator()]), pd.DataFrame([_target(4)]), ["E1"], ["2025-26 Q1"])
     assert out[["status", "rag", "dot_long"]].iloc[0].tolist() == ["rated", "Green", "better"]
     assert out["obs_kind"].dtype == object and out["authority"].dtype == object  # as the merges left them

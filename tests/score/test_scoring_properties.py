@@ -44,7 +44,7 @@ def _observation(frequency: str, quarter: Period, years_back: int = 0) -> tuple[
 @st.composite
 def amounts(draw, decimals: int, low: float = 0, high: float = 100) -> float:
     """A number shown exactly at ``decimals`` places."""
-    scale = 10 ** decimals
+    scale = 10**decimals
     return draw(st.integers(int(low * scale), int(high * scale))) / scale
 
 
@@ -59,10 +59,15 @@ def indicator_cases(draw, i: int, rateable: bool = False) -> dict:
     decimals = draw(st.integers(0, 2))
     polarity = draw(st.sampled_from(POLARITIES[:3] if rateable else POLARITIES))
     case = {
-        "indicator": {"indicator_id": f"K{i}", "title": f"Indicator {i}", "polarity": polarity,
-                      "unit": draw(st.sampled_from(UNITS)), "decimals": decimals,
-                      "frequency": draw(st.sampled_from(("quarterly", *FREQUENCIES))),
-                      "measure": draw(st.sampled_from(("snapshot", "ytd", "rolling12")))},
+        "indicator": {
+            "indicator_id": f"K{i}",
+            "title": f"Indicator {i}",
+            "polarity": polarity,
+            "unit": draw(st.sampled_from(UNITS)),
+            "decimals": decimals,
+            "frequency": draw(st.sampled_from(("quarterly", *FREQUENCIES))),
+            "measure": draw(st.sampled_from(("snapshot", "ytd", "rolling12"))),
+        },
         # the value: present or not at all, and if present ok, missing or suppressed
         "has_row": draw(st.sampled_from((True, True, True, False))),
         "status": draw(st.sampled_from(("ok", "ok", "missing", "suppressed", "suppressed"))),
@@ -80,8 +85,14 @@ def indicator_cases(draw, i: int, rateable: bool = False) -> dict:
     }
     if rateable:
         case["indicator"]["frequency"] = draw(st.sampled_from(("quarterly", "monthly")))
-        case.update(has_row=True, status="ok", target_quarter=0, target=draw(amounts(decimals)),
-                    lower=draw(amounts(decimals, 0, 50)), upper=draw(amounts(decimals, 50, 100)))
+        case.update(
+            has_row=True,
+            status="ok",
+            target_quarter=0,
+            target=draw(amounts(decimals)),
+            lower=draw(amounts(decimals, 0, 50)),
+            upper=draw(amounts(decimals, 50, 100)),
+        )
     if case["tolerance_type"] == "relative" and case["tolerance"] is not None:
         case["tolerance"] = round(case["tolerance"] / 100, 4)
     return case
@@ -92,9 +103,11 @@ def scenarios(draw, rateable: bool = False) -> dict:
     n = draw(st.integers(2, 10))  # many indicators per run: a scoring run costs about the same
     cases = [draw(indicator_cases(i, rateable)) for i in range(n)]
     cases[0]["has_row"] = True  # some local figures (none at all: test_no_local_figures_at_all)
-    return {"cases": cases,
-            "quarter": Period("quarter", 2025 * 4 + draw(st.integers(0, 3))),
-            "scheme": draw(st.sampled_from(SCHEMES))}
+    return {
+        "cases": cases,
+        "quarter": Period("quarter", 2025 * 4 + draw(st.integers(0, 3))),
+        "scheme": draw(st.sampled_from(SCHEMES)),
+    }
 
 
 def frames(scenario: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -104,23 +117,55 @@ def frames(scenario: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         ind = case["indicator"]
         indicators.append(ind)
         kind, ordinal, label = _observation(ind["frequency"], quarter)
-        base = {"authority": AUTHORITY, "indicator_id": ind["indicator_id"], "kind": kind, "reason": "",
-                "symbol": "", "numerator": np.nan, "denominator": np.nan}
+        base = {
+            "authority": AUTHORITY,
+            "indicator_id": ind["indicator_id"],
+            "kind": kind,
+            "reason": "",
+            "symbol": "",
+            "numerator": np.nan,
+            "denominator": np.nan,
+        }
         if case["has_row"]:
             ok = case["status"] == "ok"
-            values.append({**base, "ordinal": ordinal, "period": label, "value_status": case["status"],
-                           "value": case["value"] if ok or case["stray_number"] else np.nan,
-                           "symbol": {"ok": "", "missing": "x", "suppressed": "c"}[case["status"]]})
+            values.append(
+                {
+                    **base,
+                    "ordinal": ordinal,
+                    "period": label,
+                    "value_status": case["status"],
+                    "value": case["value"] if ok or case["stray_number"] else np.nan,
+                    "symbol": {"ok": "", "missing": "x", "suppressed": "c"}[case["status"]],
+                }
+            )
         if case["last_year"] is not None:
             kind, ordinal, label = _observation(ind["frequency"], quarter, years_back=1)
-            values.append({**base, "ordinal": ordinal, "period": label, "value": case["last_year"],
-                           "value_status": "ok"})
-        targets.append({"authority": AUTHORITY, "indicator_id": ind["indicator_id"], "fy": quarter.fy,
-                        "quarter": case["target_quarter"],
-                        **{k: np.nan if case[k] is None else case[k] for k in ("target", "lower", "upper", "tolerance")},
-                        "tolerance_type": case["tolerance_type"]})
-    columns = ["authority", "indicator_id", "kind", "ordinal", "period", "value", "value_status", "reason",
-               "symbol", "numerator", "denominator"]
+            values.append(
+                {**base, "ordinal": ordinal, "period": label, "value": case["last_year"], "value_status": "ok"}
+            )
+        targets.append(
+            {
+                "authority": AUTHORITY,
+                "indicator_id": ind["indicator_id"],
+                "fy": quarter.fy,
+                "quarter": case["target_quarter"],
+                **{k: np.nan if case[k] is None else case[k] for k in ("target", "lower", "upper", "tolerance")},
+                "tolerance_type": case["tolerance_type"],
+            }
+        )
+    columns = [
+        "authority",
+        "indicator_id",
+        "kind",
+        "ordinal",
+        "period",
+        "value",
+        "value_status",
+        "reason",
+        "symbol",
+        "numerator",
+        "denominator",
+    ]
     return pd.DataFrame(indicators), pd.DataFrame(values, columns=columns), pd.DataFrame(targets)
 
 
@@ -175,10 +220,15 @@ def check_a_rated_colour_agrees_with_polarity(scenario: dict, out: pd.DataFrame,
         polarity = cases[row.indicator_id]["indicator"]["polarity"]
         value = row.value
         if polarity == "band":
-            assert (row.rag == "Red") == (value < row.lower or value > row.upper), (value, row.lower, row.upper, row.rag)
+            assert (row.rag == "Red") == (value < row.lower or value > row.upper), (
+                value,
+                row.lower,
+                row.upper,
+                row.rag,
+            )
             continue
         target = row.target  # pro-rated for a year-to-date count with an annual target
-        scaled = target * 10 ** row.decimals
+        scaled = target * 10**row.decimals
         if abs(scaled - round(scaled)) > 1e-6:
             continue  # a pro-rated target off the displayed precision: tests/score/test_scoring.py covers it
         on_target = value >= target - 1e-9 if polarity == "higher" else value <= target + 1e-9
@@ -206,12 +256,33 @@ def test_a_rated_colour_agrees_with_polarity(scenario: dict) -> None:
 
 def test_no_local_figures_at_all() -> None:
     """An authority with published figures but no local extract (a comparator scored on its own)."""
-    scenario = {"cases": [{"indicator": {"indicator_id": "K0", "title": "Indicator 0", "polarity": "higher",
-                                         "unit": "percent", "decimals": 1, "frequency": "quarterly",
-                                         "measure": "snapshot"},
-                           "has_row": False, "status": "ok", "value": 0.0, "stray_number": False,
-                           "last_year": None, "target": 60.0, "lower": None, "upper": None, "tolerance": None,
-                           "tolerance_type": "absolute", "target_quarter": 0}],
-                "quarter": Period.parse("2025-26 Q2"), "scheme": "tolerance"}
+    scenario = {
+        "cases": [
+            {
+                "indicator": {
+                    "indicator_id": "K0",
+                    "title": "Indicator 0",
+                    "polarity": "higher",
+                    "unit": "percent",
+                    "decimals": 1,
+                    "frequency": "quarterly",
+                    "measure": "snapshot",
+                },
+                "has_row": False,
+                "status": "ok",
+                "value": 0.0,
+                "stray_number": False,
+                "last_year": None,
+                "target": 60.0,
+                "lower": None,
+                "upper": None,
+                "tolerance": None,
+                "tolerance_type": "absolute",
+                "target_quarter": 0,
+            }
+        ],
+        "quarter": Period.parse("2025-26 Q2"),
+        "scheme": "tolerance",
+    }
     out, cases = scored(scenario)
     assert out["status"].tolist() == ["no data"] and out["rag"].tolist() == [""]

@@ -16,8 +16,9 @@ def test_percentages_are_whole_and_add_up_to_100(counts):
 
 
 def test_summary_counts_and_sentence():
-    card = pd.DataFrame({"status": ["rated"] * 7 + ["no data", "not due"],
-                         "rag": ["Green"] * 5 + ["Amber", "Red", "", ""]})
+    card = pd.DataFrame(
+        {"status": ["rated"] * 7 + ["no data", "not due"], "rag": ["Green"] * 5 + ["Amber", "Red", "", ""]}
+    )
     s = summarise(card).set_index(["group", "category"])
     assert s.loc[("rag", "Green"), "percent"] == 72
     assert s.loc[("status", "no data"), "count"] == 1

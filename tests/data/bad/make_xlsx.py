@@ -46,8 +46,8 @@ def cells_as_shown() -> Workbook:
     ws = wb.active
     ws.title = "KPI extract"
     _titled(ws, "Havering children's services KPIs 2024-25")
-    ws.append(HEADER)                                                      # row 4
-    ws.append(["Havering", "REREFERRAL", "2024-25 Q1", 17.1, 151, 884])   # row 5
+    ws.append(HEADER)  # row 4
+    ws.append(["Havering", "REREFERRAL", "2024-25 Q1", 17.1, 151, 884])  # row 5
     ws.append(["Havering", "ADOPTION_14M", "2024-25 Q1", "#DIV/0!", 0, 0])  # row 6: =B/C with C = 0
     ws.append(["Havering", "ADOPTION_DAYS", "2024-25 Q1", 501, None, None])  # row 7
     ws.append(["Havering", "FOSTER_CARERS", "2024-25 Q1", 0.87, None, None])  # row 8: shows 87%
