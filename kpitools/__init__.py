@@ -9,6 +9,6 @@ The pipeline's stages are sub-packages, each importing only those below it
 
 __version__ = "0.1.0"  # the one version source: pyproject.toml reads it
 
-from kpitools import _legacy  # noqa: E402  (old module names, for one release)
+from kpitools import _legacy
 
 _legacy.install()

@@ -327,7 +327,7 @@ def sample_summary() -> pd.DataFrame:
 
 
 def sample_tables() -> SimpleNamespace:
-    """A stand-in for ``kpitools.pack.build.PackTables`` with the same attributes."""
+    """A stand-in for ``kpitools.pack.tables.PackTables`` with the same attributes."""
     return SimpleNamespace(
         meta=sample_meta(),
         scorecard=sample_scorecard(),

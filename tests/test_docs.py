@@ -12,8 +12,9 @@ LINK = re.compile(r"\]\(((?!https?:|#)[^)#\s]+)")
 
 
 def test_every_file_a_document_names_is_in_the_repository():
-    tracked = set(subprocess.run(["git", "ls-files"], capture_output=True, text=True, cwd=ROOT,
-                                 check=True).stdout.split())
+    tracked = set(
+        subprocess.run(["git", "ls-files"], capture_output=True, text=True, cwd=ROOT, check=True).stdout.split()
+    )
     missing = []
     for doc in DOCS:
         text = doc.read_text(encoding="utf-8")

@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,10 @@ class Dataset:
     commentary: pd.DataFrame
     benchmarks: pd.DataFrame
     neighbours: pd.DataFrame
-    inputs: list[dict] = field(default_factory=list)
+    inputs: list[dict[str, str]] = field(default_factory=list)  # [{path, sha256}]
+
+    # The validated input tables, in order: the dataset cache and data/processed both follow this list.
+    TABLES: ClassVar[tuple[str, ...]] = ("indicators", "targets", "values", "commentary", "benchmarks", "neighbours")
 
 
 def _display(path: Path, root: Path) -> str:
@@ -825,7 +829,7 @@ def _published_rows(
         out = pd.concat([out[~joint], pd.DataFrame(parts, columns=out.columns)], ignore_index=True)
     # where a file has both codes for a year (a figure and a 'z'), keep the one with a figure
     la = out["geographic_level"].eq("Local authority")
-    key = out[["time_period", "new_la_code"]].astype(str).agg("|".join, axis=1).where(la, None)
+    key = (out["time_period"].astype(str) + "|" + out["new_la_code"].astype(str)).where(la, None)  # not row by row
     order = out.assign(_key=key, _has=out["value_status"].eq("ok"), _own=out["published_code"].eq(out["new_la_code"]))
     keep = ~order.sort_values(["_has", "_own"], ascending=False).duplicated("_key", keep="first").reindex(out.index)
     keep |= ~la
@@ -1047,7 +1051,7 @@ def load_dataset(data_dir: str | Path | None = None, write_processed: bool = Fal
 # notebook run by hand starts by loading it. Any change to an input, the code or a package is a new
 # key, so a stale dataset is never used; a file that cannot be read back is ignored and rebuilt.
 CACHE_FILES_KEPT = 8
-_CACHED_TABLES = ("indicators", "targets", "values", "commentary", "benchmarks", "neighbours", "inputs")
+_CACHED_TABLES = (*Dataset.TABLES, "inputs")
 
 
 def _cache_file(paths: Paths) -> Path:
@@ -1103,7 +1107,7 @@ def write_processed_tables(ds: Dataset) -> Path:
     target = ds.paths.processed
     target.mkdir(parents=True, exist_ok=True)
     tmp = temp_dir(".tables-", target)
-    for name in ("indicators", "targets", "values", "commentary", "benchmarks", "neighbours"):
+    for name in Dataset.TABLES:
         getattr(ds, name).to_parquet(tmp / f"{name}.parquet", index=False)
     (tmp / "inputs.json").write_text(json.dumps(ds.inputs, indent=2))
     for f in tmp.iterdir():

@@ -8,9 +8,10 @@ and the notebooks only read and draw.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from kpitools.core.files import atomic_path
 from kpitools.core.periods import Period
 from kpitools.core.vocabulary import POLARITY_TEXT
 from kpitools.ingest.loaders import Dataset
-from kpitools.pack.tables import PackTables
+from kpitools.pack.tables import PackMeta, PackTables
 from kpitools.score.benchmarks import (
     attach_benchmarks,
     benchmark_series,
@@ -214,7 +215,7 @@ def build_tables(
         ds.benchmarks, ds.neighbours, card.assign(authority=la.code), la.code, [c.code for c in comps], ranks
     )
     has_local = ds.values["authority"].eq(la.code).any()
-    meta = {
+    meta: PackMeta = {
         "authority_code": la.code,
         "authority_old_code": la.old_code,
         "authority_name": la.name,
@@ -235,7 +236,7 @@ def build_tables(
         "indicators": list(card["indicator_id"]),
         "indicator_titles": dict(zip(card["indicator_id"], card["title"].astype(str))),
         "benchmarked": [i for i in card["indicator_id"] if i in benchmarked_ids(comparison, series)],
-        "inputs": ds.inputs,
+        "inputs": [{"path": i["path"], "sha256": i["sha256"]} for i in ds.inputs],
         "summary_sentences": summary_sentences(card),
     }
     meta["summary_sentence"] = meta["summary_sentences"][0]
@@ -251,7 +252,7 @@ def framework_ranks(ds: Dataset) -> pd.DataFrame:
     return national_ranks(ds.benchmarks, dict(zip(ds.indicators["indicator_id"], ds.indicators["rank_polarity"])))
 
 
-def write_scorecard(card: pd.DataFrame, meta: dict, out: Path) -> Path:
+def write_scorecard(card: pd.DataFrame, meta: Mapping[str, Any], out: Path) -> Path:
     """Write the scorecard as CSV or JSON (by extension), atomically."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".json"):

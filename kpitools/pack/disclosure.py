@@ -159,7 +159,7 @@ def withhold_small_numbers(tables: PackTables, below: float = DEFAULT_THRESHOLD)
         card["value_text"] = np.where(now, WITHHELD_TEXT, text)
     if {"title", "polarity", "target"} <= set(card.columns):
         card["sentence"] = sentences(card)
-    meta = dict(tables.meta)
+    meta = tables.meta.copy()
     meta["disclosure"] = {"publish": True, "suppress_counts_below": below, "withheld_this_period": int(now.sum())}
     summary = tables.summary
     if "status" in card.columns:

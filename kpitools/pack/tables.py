@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from kpitools.core.files import publish_permissions, temp_dir
 
@@ -24,6 +24,42 @@ if TYPE_CHECKING:
 
 FRAME_NAMES = ("scorecard", "summary", "history", "benchmarks", "comparison")
 SECTIONS_FILE = "sections.json"
+
+
+class InputRecord(TypedDict):
+    """One input file of the pack, as its provenance lists it."""
+
+    path: str
+    sha256: str
+
+
+class PackMeta(TypedDict, total=False):
+    """What a pack says about itself (``PackTables.meta``, ``meta.json``): what the notebooks walk
+    without reading a table, the page titles and the provenance. See docs/DESIGN.md."""
+
+    authority_code: str
+    authority_old_code: str
+    authority_name: str
+    region_name: str
+    period: str  # "2025-26 Q2"
+    period_label: str  # "July to September 2025"
+    period_end: str  # ISO date
+    committee: str
+    illustrative: bool
+    illustrative_note: str
+    has_local_data: bool
+    generated_at: str
+    kpitools_version: str
+    rag_scheme: str
+    comparators: list[str]
+    comparator_codes: list[str]
+    indicators: list[str]  # ids in scorecard order
+    indicator_titles: dict[str, str]
+    benchmarked: list[str]  # ids with published figures
+    inputs: list[InputRecord]
+    summary_sentences: list[str]
+    summary_sentence: str
+    disclosure: dict[str, Any]  # set by kpitools.pack.disclosure for --publish
 
 
 def _empty_frame() -> pd.DataFrame:
@@ -49,7 +85,7 @@ class PackTables:
     ({}, 0)
     """
 
-    meta: dict
+    meta: PackMeta
     scorecard: pd.DataFrame
     summary: pd.DataFrame
     history: pd.DataFrame
@@ -109,10 +145,11 @@ class PackTables:
             frames[name] = (
                 df[df["indicator_id"].isin(keep)].reset_index(drop=True) if "indicator_id" in df.columns else df
             )
-        meta = dict(self.meta)
-        for key in ("indicators", "benchmarked"):
-            if key in meta:
-                meta[key] = [i for i in meta[key] if i in keep]
+        meta = self.meta.copy()
+        if "indicators" in meta:
+            meta["indicators"] = [i for i in meta["indicators"] if i in keep]
+        if "benchmarked" in meta:
+            meta["benchmarked"] = [i for i in meta["benchmarked"] if i in keep]
         if "indicator_titles" in meta:
             meta["indicator_titles"] = {i: t for i, t in meta["indicator_titles"].items() if i in keep}
         if "status" in frames["scorecard"].columns:

@@ -52,7 +52,7 @@ def test_a_pack_is_stale_after_a_change_to_any_module_at_any_depth(tmp_path, mon
     nb = tmp_path / "n.ipynb"
     nb.write_text("{}")
     fingerprints = {pack_fingerprint([nb], {"authority": "Havering"})}
-    for module in ("present/charts.py", "score/scoring.py", "present/templates/kpitools_report/kpitools.css"):
+    for module in ("present/charts/trend.py", "score/scoring.py", "present/templates/kpitools_report/kpitools.css"):
         (pkg / module).write_text((pkg / module).read_text() + "\n# changed\n")
         fingerprints.add(pack_fingerprint([nb], {"authority": "Havering"}))
     assert len(fingerprints) == 4

@@ -17,6 +17,7 @@ import pytest
 from conftest import sample_benchmarks, sample_comparison, sample_history, sample_scorecard, sample_summary
 
 from kpitools.present import charts
+from kpitools.present.charts import style, vega
 from kpitools.present.render import chart_svg
 
 
@@ -71,7 +72,7 @@ def test_rag_text_colours_meet_wcag_aa(rag):
 
 
 def test_comparison_bar_colours_meet_the_3_to_1_contrast_for_graphics():
-    for colour in charts._ROLE_COLOURS.values():
+    for colour in style._ROLE_COLOURS.values():
         assert contrast(colour, "#FFFFFF") >= 3.0, colour
 
 
@@ -104,7 +105,7 @@ def test_trend_chart_is_valid_and_styles_every_series_three_ways():
     lines = [s for s in domain if s not in ("Target band",)]
     assert len({json.dumps(dashes[s]) for s in lines}) == len(lines)
     assert len({shapes[s] for s in lines}) == len(lines)
-    assert set(colour["range"]) <= set(charts.PALETTE.values()) | {charts._STYLES["Target band"]["color"]}
+    assert set(colour["range"]) <= set(charts.PALETTE.values()) | {style._STYLES["Target band"]["color"]}
     marks = {d["mark"]["type"] if isinstance(d.get("mark"), dict) else d.get("mark") for d in walk(spec) if "mark" in d}
     assert {"area", "line", "point", "text", "rule"} <= marks  # band, lines, points, label, drawn legend
 
@@ -292,6 +293,33 @@ def test_importing_the_renderer_does_not_import_altair():
     assert r.returncode == 0, r.stderr
 
 
+# Every public name of the single module kpitools/present/charts.py had (less imported modules and typing
+# names), from before it became a package: notebooks reach them as ``charts.X``.
+OLD_PUBLIC_NAMES = [
+    "FONT", "NEUTRAL", "PALETTE", "RAG_COLOURS", "RAG_TEXT_COLOURS", "ROUNDS_TO_ZERO", "STATUS_WORDS", "TEXT",
+    "VEGA_LITE_SCHEMA", "band_text", "band_zones", "benchmark_trend_chart", "benchmark_trend_spec",
+    "benchmark_year_label", "comparison_bars", "comparison_spec", "comparison_table", "describe_comparison",
+    "describe_summary", "describe_trend", "explorer_chart", "explorer_spec", "format_value", "has_trend_data",
+    "import_jsonschema", "is_missing", "is_ranked", "published_label", "summary_chart", "summary_spec",
+    "summary_table", "trend_chart", "trend_spec", "trend_tables", "unit_label",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", OLD_PUBLIC_NAMES)
+def test_the_package_keeps_every_public_name_of_the_old_module(name):
+    assert hasattr(charts, name)
+
+
+def test_importing_any_chart_module_does_not_import_altair():
+    modules = ["style", "formatting", "vega", "trend", "comparison", "summary", "explore"]
+    code = "import importlib, sys\n" + "".join(
+        f"importlib.import_module('kpitools.present.charts.{m}'); assert 'altair' not in sys.modules, {m!r}\n"
+        for m in modules
+    )
+    r = run_python(code)
+    assert r.returncode == 0, r.stderr
+
+
 def test_text_helpers_specs_and_static_figures_need_no_altair():
     r = run_python(
         textwrap.dedent("""
@@ -317,7 +345,7 @@ def test_text_helpers_specs_and_static_figures_need_no_altair():
 
 def test_altair_is_imported_without_the_rfc3987_grammar_unless_asked():
     check = (
-        "from kpitools.present import charts; charts._altair(); import sys, jsonschema; "
+        "from kpitools.present.charts import vega; vega._altair(); import sys, jsonschema; "
         "print('rfc3987_syntax' in sys.modules, 'iri' in jsonschema.FormatChecker.checkers)"
     )
     r = run_python(check)
@@ -398,12 +426,12 @@ def test_inline_data_is_named_and_written_as_altair_does():
         }
     )
     altair_datasets = alt.Chart(df).mark_point().to_dict()["datasets"]
-    values = charts._records(df)
-    assert altair_datasets == {charts._dataset_name(values): values}
+    values = vega._records(df)
+    assert altair_datasets == {vega._dataset_name(values): values}
     interval = alt.selection_interval(bind="scales", encodings=["x"])
     if re.fullmatch(r"param_[0-9a-f]{16}", interval.name):  # Altair 6 names parameters by a hash (5: a counter)
         scales = {"select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}
-        assert charts._param_name(scales) == interval.name
+        assert vega._param_name(scales) == interval.name
 
 
 def numbered_clips(svg: str) -> str:

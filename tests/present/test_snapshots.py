@@ -9,16 +9,12 @@ depend on vl-convert's version, and the charts' values are tested in test_charts
 """
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
+from conftest import sample_tables
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from kpitools.present.sections import SECTIONS, render_sections
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import sample_tables  # noqa: E402
 
 
 class HTMLSnapshot(SingleFileSnapshotExtension):

@@ -1,0 +1,90 @@
+"""The house style of the charts: the Government Analysis Function palette, the RAG colours, the
+font, the series' and roles' styles and legend names, and the Vega-Lite config every spec carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Government Analysis Function categorical palette (in its recommended order).
+PALETTE: dict[str, str] = {
+    "dark_blue": "#12436D",
+    "turquoise": "#28A197",
+    "dark_pink": "#801650",
+    "orange": "#F46A25",
+    "dark_grey": "#3D3D3D",
+    "light_purple": "#A285D1",
+}
+
+#: RAG fills. White text on Red (4.9:1) and Green (6.2:1); near-black text on Amber (16:1).
+RAG_COLOURS: dict[str, str] = {"Red": "#D4351C", "Amber": "#FFDD00", "Green": "#00703C"}
+RAG_TEXT_COLOURS: dict[str, str] = {"Red": "#FFFFFF", "Amber": "#0B0C0C", "Green": "#FFFFFF"}
+#: Neutral fill for statuses that carry no rating (no data, not due, ...): never a RAG colour.
+NEUTRAL = "#B1B4B6"
+TEXT = "#0B0C0C"
+FONT = "Arial, 'Liberation Sans', Helvetica, sans-serif"
+
+# Series styles for trend charts: colour, point shape and dash pattern all differ, so the series
+# can be told apart in greyscale print and by people who do not see the colours.
+_LOCAL = "local"
+_STYLES: dict[str, dict[str, Any]] = {
+    _LOCAL: {"color": PALETTE["dark_blue"], "shape": "circle", "dash": [1, 0]},
+    "Target": {"color": PALETTE["dark_grey"], "shape": "stroke", "dash": [6, 4]},
+    "Target band": {"color": "#BFE4E0", "shape": "square", "dash": [1, 0]},
+    "published": {"color": PALETTE["dark_blue"], "shape": "triangle-down", "dash": [10, 3]},
+    "London": {"color": PALETTE["turquoise"], "shape": "square", "dash": [2, 2]},
+    "England": {"color": PALETTE["dark_pink"], "shape": "triangle-up", "dash": [8, 3, 2, 3]},
+    "Statistical neighbours": {"color": PALETTE["orange"], "shape": "diamond", "dash": [4, 2]},
+    "Comparators": {"color": PALETTE["light_purple"], "shape": "cross", "dash": [1, 2]},
+}
+_BENCHMARK_SERIES = ("London", "England", "Statistical neighbours", "Comparators")
+_SERIES_LEGEND = {
+    "London": "London (annual)",
+    "England": "England (annual)",
+    "Statistical neighbours": "Statistical neighbours' average (annual)",
+    "Comparators": "Comparators' average (annual)",
+}
+
+# Comparison bars: roles.
+_ROLE_COLOURS = {
+    "selected": PALETTE["dark_blue"],
+    "statistical neighbour": "#8C8C8C",  # 3.4:1 against white: meets the 3:1 for graphics
+    "comparator": PALETTE["light_purple"],
+}
+_ROLE_LEGEND = {
+    "selected": "Selected authority",
+    "statistical neighbour": "Statistical neighbour",
+    "comparator": "Comparator",
+}
+
+
+_CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "background": "white",
+    "aria": False,
+    "axis": {
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "labelFontSize": 12,
+        "titleFontSize": 12,
+        "gridColor": "#E5E5E5",
+        "domainColor": "#505A5F",
+        "tickColor": "#505A5F",
+        "titleFontWeight": "bold",
+    },
+    "legend": {
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "labelFontSize": 12,
+        "titleFontSize": 12,
+        "labelLimit": 320,
+        "symbolStrokeWidth": 2.5,
+    },
+    # The continuous sizes are what Altair's default theme adds: kept so the specs are the ones
+    # Altair wrote (every chart here sets its own width and height).
+    "view": {"continuousWidth": 300, "continuousHeight": 300, "stroke": None},
+    "text": {"font": FONT},
+}
+
+#: The Vega-Lite version the specs are written for (Altair 6.3's); :func:`kpitools.present.render.chart_svg`
+#: asks vl-convert for this version.
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
