@@ -131,6 +131,18 @@ def _commentary(ds: Dataset, authority: str, period: str) -> pd.DataFrame:
     return wide.reindex(columns=["highlight", "improvement", "action"]).reset_index()
 
 
+def _commentary_sources(ds: Dataset, authority: str, period: str) -> dict[str, dict[str, list[list[Any]]]]:
+    """Where each indicator's commentary came from, so that a message can name the file and row."""
+    c = ds.commentary
+    if not {"source_file", "source_row"} <= set(c.columns):
+        return {}
+    c = c[c["authority"].eq(authority) & c["period"].eq(period)]
+    out: dict[str, dict[str, list[list[Any]]]] = {}
+    for ind, kind, file, row in zip(c["indicator_id"], c["kind"], c["source_file"], c["source_row"]):
+        out.setdefault(str(ind), {}).setdefault(str(kind), []).append([str(file), int(row)])
+    return out
+
+
 def build_tables(
     ds: Dataset,
     authority: str,
@@ -238,6 +250,7 @@ def build_tables(
         "benchmarked": [i for i in card["indicator_id"] if i in benchmarked_ids(comparison, series)],
         "inputs": [{"path": i["path"], "sha256": i["sha256"]} for i in ds.inputs],
         "summary_sentences": summary_sentences(card),
+        "commentary_sources": _commentary_sources(ds, la.code, p.label),
     }
     meta["summary_sentence"] = meta["summary_sentences"][0]
     return PackTables(
@@ -252,14 +265,44 @@ def framework_ranks(ds: Dataset) -> pd.DataFrame:
     return national_ranks(ds.benchmarks, dict(zip(ds.indicators["indicator_id"], ds.indicators["rank_polarity"])))
 
 
+# OWASP's rule for CSV injection: a text cell that Excel would read as a formula starts with one of these.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_safe(card: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell that Excel would run as a formula made plain text (a leading ``'``).
+
+    Numbers stay numbers; only text columns are touched. Titles, definitions, sources and commentary
+    come from analysts' files: ``=HYPERLINK(...)`` in one would run when a councillor opens the CSV.
+
+    Examples
+    --------
+    >>> excel_safe(pd.DataFrame({"title": ["=1+1", "Re-referrals", "@SUM(A1)"], "value": [-1.5, 2, 3]}))
+              title  value
+    0         '=1+1   -1.5
+    1  Re-referrals    2.0
+    2     '@SUM(A1)    3.0
+    """
+    out = card.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col]
+            live = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+            if live.any():
+                out[col] = text.astype(object).where(~live, "'" + text.astype(str))
+    return out
+
+
 def write_scorecard(card: pd.DataFrame, meta: Mapping[str, Any], out: Path) -> Path:
-    """Write the scorecard as CSV or JSON (by extension), atomically."""
+    """Write the scorecard as CSV (every text cell safe to open in Excel: :func:`excel_safe`) or
+    JSON (the text as written: data for programs, not a sheet), by extension, atomically."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".json"):
         raise ConfigError(f"--out {out}: the file name must end in .csv or .json")
     with atomic_path(out) as tmp:
         if suffix == ".csv":
-            card.to_csv(tmp, index=False, encoding="utf-8")
+            # RFC 4180 line ends, so that a carriage return inside a cell is quoted, not a new row
+            excel_safe(card).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")
         else:
             keep = {
                 k: meta[k]

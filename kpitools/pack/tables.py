@@ -60,6 +60,8 @@ class PackMeta(TypedDict, total=False):
     summary_sentences: list[str]
     summary_sentence: str
     disclosure: dict[str, Any]  # set by kpitools.pack.disclosure for --publish
+    # where each indicator's commentary came from: {indicator_id: {kind: [[file, row], ...]}}
+    commentary_sources: dict[str, dict[str, list[list[Any]]]]
 
 
 def _empty_frame() -> pd.DataFrame:
