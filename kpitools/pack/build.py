@@ -94,14 +94,15 @@ SCORECARD_COLUMNS = [
 
 
 def resolve_period(ds: Dataset, authority: Authority, period: str) -> Period:
-    """``latest`` is the latest quarter with a local value for the authority, else for any authority,
-    else the quarter in which the latest published year ends."""
+    """``latest`` is the latest quarter with a local figure for the authority (a value, or one
+    suppressed in the extract: a quarter of suppressed figures is still the quarter reported), else
+    for any authority, else the quarter in which the latest published year ends."""
     if str(period).strip().lower() != "latest":
         p = Period.parse(period)
         if p.kind != "quarter":
             raise PeriodError(f"the period {period!r} is not a quarter: write it like 2025-26 Q2")
         return p
-    v = ds.values[ds.values["value_status"].eq("ok")]
+    v = ds.values[ds.values["value_status"].isin(["ok", "suppressed"])]
     own = v[v["authority"].eq(authority.code)]
     pool = own if not own.empty else v
     if not pool.empty:

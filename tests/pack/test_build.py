@@ -55,3 +55,21 @@ def _number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_latest_is_a_quarter_whose_every_figure_is_suppressed(tmp_path):
+    """Before: the quarter was skipped and 'latest' moved back a quarter without a word."""
+    from kpitools.core.authorities import resolve
+    from kpitools.ingest.loaders import load_dataset
+    from kpitools.pack.build import resolve_period
+
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "data" / "raw", raw)
+    before = resolve_period(load_dataset(raw), resolve("Havering"), "latest")
+    extract = raw / "local" / "havering" / "havering_suppressed.csv"
+    framework = pd.read_csv(raw / "framework" / "indicators.csv")
+    ids = framework.loc[framework["frequency"].eq("quarterly"), "indicator_id"]
+    after_label = before.shift(1).label
+    rows = "".join(f"Havering,{i},{after_label},c\n" for i in ids)
+    extract.write_text("authority,indicator_id,period,value\n" + rows, encoding="utf-8")
+    assert resolve_period(load_dataset(raw), resolve("Havering"), "latest").label == after_label
