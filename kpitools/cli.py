@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
-from kpitools.core.errors import ConfigError, KpiError
+from kpitools.core.errors import WRITE_ERRNOS, ConfigError, KpiError, WriteError
 
 
 def _split(text: str | None) -> list[str]:
     return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
+@contextlib.contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """SIGTERM (a scheduler stopping the command, ``kill``) stops it as Ctrl-C does: the work in hand
+    unwinds through Python, so temporary folders are removed and kernels shut down, and the command
+    says so and exits 130. A second SIGTERM while that clean-up runs is ignored."""
+
+    def stop(_signum: int, _frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Group(click.Group):
@@ -25,6 +46,17 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:  # a bug: say so plainly; the traceback only on request
+            if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
+                # A read-only or full disk that no command named the folder of: the machine's, not a
+                # bug; exit 3 as for a pack that could not be built. (Each command converts the errors
+                # of the folders it writes, permission included, naming the folder.)
+                where = f" ({exc.filename})" if exc.filename else ""
+                click.echo(
+                    f"kpitools: a file could not be written: {exc.strerror}{where}. Check that the disk "
+                    "has room and may be written to.",
+                    err=True,
+                )
+                sys.exit(WriteError.exit_code)
             if os.environ.get("KPITOOLS_DEBUG"):
                 raise
             click.echo(
@@ -61,15 +93,23 @@ def main() -> None:
 def score_command(
     authority: str, period: str, data_dir: Path | None, comparators: str, indicators: str, out: Path
 ) -> None:
-    """Score one authority for one period and write the scorecard."""
-    from kpitools.ingest.loaders import load_dataset
+    """Score one authority for one period and write the scorecard.
+
+    Exit code 0 when written, 2 for bad input or a bad option, 3 when the scorecard (or
+    data/processed) cannot be written.
+    """
+    from kpitools.core.config import Paths
     from kpitools.pack.build import build_tables, write_scorecard
+    from kpitools.run.runner import load_data
 
     if out.suffix.lower() not in (".csv", ".json"):
         raise ConfigError(f"--out {out}: the file name must end in .csv or .json")
-    ds = load_dataset(data_dir, write_processed=data_dir is None)
+    ds = load_data(Paths.from_data_dir(data_dir), write_processed=data_dir is None)
     tables = build_tables(ds, authority, period, _split(comparators), _split(indicators))
-    write_scorecard(tables.scorecard, tables.meta, out)
+    try:
+        write_scorecard(tables.scorecard, tables.meta, out)
+    except OSError as exc:
+        raise WriteError.from_os_error(exc, f"the scorecard (--out {out})", out.parent) from None
     click.echo(
         f"{tables.meta['authority_name']} {tables.meta['period']}: {tables.meta['summary_sentence']} "
         f"Scorecard written to {out}"
@@ -102,19 +142,32 @@ def report_command(
     publish: bool | None,
     pdf: bool,
 ) -> None:
-    """Execute the report notebooks and write the HTML pack to outputs/<authority>/<period>/."""
+    """Execute the report notebooks and write the HTML pack to outputs/<authority>/<period>/.
+
+    Exit code 0 when written, 2 for bad input or a bad option, 3 when a notebook fails or the pack
+    cannot be written (the previous pack is unchanged), 130 when stopped (SIGTERM or Ctrl-C).
+    """
     from kpitools.run.runner import run_pack
 
-    result = run_pack(
-        authority=authority,
-        period=period,
-        data_dir=data_dir,
-        comparators=_split(comparators),
-        indicators=_split(indicators),
-        outputs=out,
-        publish=publish,
-        pdf=pdf,
-    )
+    try:
+        with _sigterm_stops():
+            result = run_pack(
+                authority=authority,
+                period=period,
+                data_dir=data_dir,
+                comparators=_split(comparators),
+                indicators=_split(indicators),
+                outputs=out,
+                publish=publish,
+                pdf=pdf,
+            )
+    except KeyboardInterrupt:
+        click.echo(
+            "kpitools: the report was stopped. Nothing was published: the previous pack (if any) is "
+            "unchanged and the temporary folders are removed. Run the same command again to build it.",
+            err=True,
+        )
+        sys.exit(130)
     click.echo(f"Pack written: {result}")
 
 
@@ -144,13 +197,14 @@ def run_command(
     """Build every pack a schedule names, in parallel; skip the unchanged ones.
 
     Exit code 0 when every pack was built or skipped, 3 when any failed (the others are still
-    published), 2 for a bad schedule or bad input, 130 when stopped.
+    published) or the run log cannot be written, 2 for a bad schedule or bad input, 130 when stopped.
     """
     from kpitools.run.schedule import load_schedule, run_schedule
 
-    schedule = load_schedule(schedule_file)
     try:
-        summary = run_schedule(schedule, workers=workers, force=force, progress=progress, log=log_file)
+        with _sigterm_stops():
+            schedule = load_schedule(schedule_file)
+            summary = run_schedule(schedule, workers=workers, force=force, progress=progress, log=log_file)
     except KeyboardInterrupt:
         click.echo(
             "kpitools: the run was stopped. Finished packs are published; the others keep their "

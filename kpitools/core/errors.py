@@ -6,6 +6,7 @@ Every error the command line reports derives from :class:`KpiError`; the CLI pri
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,38 @@ class ReportError(KpiError):
         if executed_notebook is not None:
             message = f"{message}\nThe executed notebook is kept for diagnosis: {executed_notebook}"
         super().__init__(message)
+
+
+# What the system says only when something is written: a read-only file system, a full disk or
+# quota, a file too large. Such an error is the machine's, never a bug, whatever the file.
+WRITE_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+class WriteError(ReportError):
+    """A file or folder could not be written: no permission, a read-only file system, a full disk.
+
+    Exit code 3, as for a report that could not be built: the command and its options were valid but
+    the output could not be written; what was published before is left as it was.
+    """
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, what: str, folder: Path | str) -> WriteError:
+        """``cannot write <what> in <folder>: <the system's reason> (<the file>)`` and what to check.
+
+        The folder named is the one that refused: ``folder`` when the file the system names is in it
+        (a working file there), else the nearest existing folder of that file (a folder that could
+        not be made)."""
+        reason = exc.strerror or type(exc).__name__
+        folder = Path(folder)
+        target = Path(exc.filename) if exc.filename else folder
+        place = folder if folder in target.parents else target
+        while not place.is_dir() and place != place.parent:
+            place = place.parent
+        also = f" ({target})" if target != place else ""
+        return cls(
+            f"cannot write {what} in {place}: {reason}{also}. Check that you may write to that folder "
+            "and that its disk has room, or choose another folder."
+        )
 
 
 def relative_name(path: Path | str, root: Path | None = None) -> str:

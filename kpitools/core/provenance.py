@@ -1,20 +1,34 @@
 """What a pack or a cached dataset is made from: input and code checksums, package versions, the
 git revision of the code. A pack's fingerprint and the dataset cache's key both start here, so
 anything that can change a figure or a page must be listed by :func:`code_files` or
-:func:`input_files`."""
+:func:`input_files`.
+
+:func:`data_files` is the one walk of a data folder: the loaders read only files it lists and the
+fingerprint covers every file it lists, so what is read is what is fingerprinted.
+"""
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from kpitools import __version__
-from kpitools.core.config import PACKAGE_DIR, SOURCE_ROOT, Paths
+from kpitools.core.config import PACKAGE_DIR, SOURCE_ROOT, Paths, is_inside
+from kpitools.core.errors import InputError, Problem
 from kpitools.core.files import sha256_file
 
-__all__ = ["PACKAGES", "code_files", "input_files", "source_checksums", "package_versions", "git_revision"]
+__all__ = [
+    "PACKAGES",
+    "code_files",
+    "data_files",
+    "input_files",
+    "source_checksums",
+    "package_versions",
+    "git_revision",
+]
 
 # The packages whose versions a pack records: a new version can change a page.
 PACKAGES = ("pandas", "altair", "papermill", "nbconvert", "vl-convert-python", "nbformat", "nbclient", "ipykernel")
@@ -33,14 +47,80 @@ def code_files(package_dir: Path | None = None) -> list[Path]:
     )
 
 
+def _skipped(name: str) -> bool:
+    """Not an input: hidden (``.archive/``, ``.DS_Store``), an Excel lock file (``~$extract.xlsx``)."""
+    return name.startswith((".", "~$"))
+
+
+def data_files(raw: Path) -> list[Path]:
+    """Every file of a data folder, at any depth, that can be read: the one walk both the loaders
+    and the fingerprint (:func:`input_files`) use.
+
+    Hidden files and folders (a name starting with ``.``), Excel's lock files (``~$...``) and ``*.md``
+    notes are left out: never read, never fingerprinted. A link (file or folder) to anything outside
+    the data folder is refused, never followed; a link inside it is followed (once).
+
+    Raises
+    ------
+    InputError
+        Naming every link that points outside the data folder (nothing is read).
+    """
+    root = Path(os.path.realpath(raw))
+    files: list[Path] = []
+    outside: list[Path] = []
+    seen = {root}
+
+    def walk(folder: Path) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:  # not a folder, or not readable: the loaders say what is missing
+            return
+        for entry in entries:
+            if _skipped(entry.name):
+                continue
+            path = folder / entry.name
+            if entry.is_symlink() and not is_inside(path, root):
+                outside.append(path)
+                continue
+            if entry.is_dir():
+                real = Path(os.path.realpath(path))
+                if real not in seen:  # a link back to a folder already walked is walked once
+                    seen.add(real)
+                    walk(path)
+            elif entry.is_file() and not entry.name.lower().endswith(".md"):
+                files.append(path)
+
+    walk(Path(raw))
+    if outside:
+        raise InputError(
+            [
+                Problem(
+                    _shown(p, raw),
+                    None,
+                    None,
+                    None,
+                    "a file inside the data folder: this is a link to something outside it, which is "
+                    "not read; copy the file itself into the data folder",
+                )
+                for p in outside
+            ],
+            summary=f"{len(outside)} link{'s' if len(outside) != 1 else ''} out of the data folder {raw}; "
+            "nothing was read, scored or written",
+        )
+    return sorted(files)
+
+
+def _shown(path: Path, raw: Path) -> str:
+    """``raw/local/x.csv``: a path under the data folder as messages show it, links not followed."""
+    try:
+        return str(Path(Path(raw).name) / Path(path).relative_to(raw))
+    except ValueError:
+        return str(path)
+
+
 def input_files(raw: Path) -> list[Path]:
-    """Every file under a data folder that can change a pack (hidden files and ``*.md`` notes aside)."""
-    out = []
-    for p in sorted(raw.rglob("*")):
-        rel = p.relative_to(raw)
-        if p.is_file() and not any(part.startswith(".") for part in rel.parts) and p.suffix.lower() != ".md":
-            out.append(p)
-    return out
+    """Every file under a data folder that can change a pack: :func:`data_files`."""
+    return data_files(raw)
 
 
 def code_checksums(package_dir: Path | None = None) -> list[list[str]]:

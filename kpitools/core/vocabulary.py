@@ -79,6 +79,9 @@ POLARITY_TEXT = {
 
 DIRECTIONS = ("better", "worse", "same")
 
+# What a publish run does with commentary that names a withheld figure (docs/disclosure.md).
+COMMENTARY_POLICIES = ("stop", "withhold")
+
 
 def rank_polarity(polarity: pd.Series, benchmark_polarity: pd.Series | None = None) -> pd.Series:
     """How published figures are ranked: ``benchmark_polarity`` when given, else the polarity when it

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import dataclasses
 import datetime
 import difflib
 import hashlib
@@ -15,24 +16,49 @@ import io
 import json
 import os
 import re
+import shutil
+import time
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from kpitools.core.authorities import names, recode_map, reference, resolve, resolve_codes
-from kpitools.core.config import Paths, Settings, load_settings
+from kpitools.core.config import (
+    MAX_CELL_CHARS,
+    MAX_CSV_BYTES,
+    MAX_ROWS,
+    MAX_TABLE_CELLS,
+    MAX_XLSX_BYTES,
+    MAX_XLSX_CELLS,
+    MAX_XLSX_XML_BYTES,
+    Paths,
+    Settings,
+    clip,
+    load_settings,
+)
 from kpitools.core.errors import InputError, Problem
-from kpitools.core.files import atomic_path, sha256_file, temp_dir
+from kpitools.core.files import sha256_file, temp_dir
 from kpitools.core.periods import Period, containing_quarter, parse_periods, period_hint
-from kpitools.core.provenance import source_checksums
+from kpitools.core.provenance import data_files, source_checksums
 from kpitools.core.values import EXPECTED_VALUE, ROUNDS_TO_ZERO, parse_values
 from kpitools.core.vocabulary import rank_polarity
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+# Spreadsheet files kpitools does not read: refused by name, never silently left out (an extract
+# saved as .xls would otherwise make "latest" move back a quarter without a word).
+REFUSED_FORMATS = {
+    ".xls": "old Excel format (.xls) is not read: save it as .xlsx or CSV",
+    ".xlsb": "Excel binary format (.xlsb) is not read: save it as .xlsx or CSV",
+    ".ods": "OpenDocument format (.ods) is not read: save it as .xlsx or CSV",
+    ".numbers": "Apple Numbers format (.numbers) is not read: export it as .xlsx or CSV",
+}
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # how an old .xls file starts
+_ZIP_MAGIC = b"PK\x03\x04"  # how an .xlsx (or .ods) file starts
 _FREQUENCY_KIND = {"monthly": "month", "quarterly": "quarter", "biannual": "quarter", "annual": "year"}
 
 
@@ -107,7 +133,8 @@ def _decode(raw: bytes) -> str:
 
 def _sniff_delimiter(text: str, expect: tuple[str, ...]) -> str:
     """``,`` unless the expected header (or, without one, the first line) is split by ``;`` or a tab."""
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    # the first 20 lines, from the first 4 MB: not a list of every line of a 50 MB file of blank lines
+    lines = [line for line in text[: 4 * 2**20].splitlines()[:20] if line.strip()]
     if expect:
         for delimiter in _DELIMITERS:
             for line in lines:
@@ -137,34 +164,309 @@ def _xlsx_cell_text(cell) -> str:
     return str(v)
 
 
-def _read_grid(path: Path, name: str, expect: tuple[str, ...]) -> tuple[list[list[str]] | None, list, list[Problem]]:
+Grid = list[list[str]]
+
+
+def _read_grid(path: Path, name: str, expect: tuple[str, ...]) -> tuple[Grid | None, list, list[Problem]]:
     """Every cell of a CSV or of the first sheet of an XLSX as text, one list per sheet row (a CSV
-    record is one row, as Excel opens it); the merged ranges of a sheet; problems reading it."""
-    if path.stat().st_size == 0:
+    record is one row, as Excel opens it); the merged ranges of a sheet; problems reading it.
+
+    Everything is read within the limits of :mod:`kpitools.core.config` (file size, unzipped size,
+    rows, cells, characters in a cell), checked before the bulk of the file is parsed.
+    """
+    try:
+        if not path.is_file():  # a folder, a pipe or a device (which would be read for ever)
+            return None, [], [Problem(name, None, None, None, "a file; this is not a file")]
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        size = path.stat().st_size
+    except OSError as exc:
+        return None, [], [Problem(name, None, None, None, f"a readable file ({exc.strerror or exc})")]
+    refused = _refused_format(path, head)
+    if refused:
+        return None, [], [Problem(name, None, None, None, refused)]
+    if size == 0:
         return None, [], [Problem(name, None, None, None, "a table with a header row; the file is empty (0 bytes)")]
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            import openpyxl
-
-            wb = openpyxl.load_workbook(path, data_only=True)
-            try:
-                ws = wb.worksheets[0]
-                grid = [[_xlsx_cell_text(c) for c in row] for row in ws.iter_rows(min_row=1, min_col=1)]
-                merged = list(ws.merged_cells.ranges)
-            finally:
-                wb.close()
-            return grid, merged, []
-        text = _decode(path.read_bytes())
-        delimiter = _sniff_delimiter(text, expect)
-        grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        if delimiter == ";":
-            # Excel separates cells with ';' where the decimal separator is a comma: 17,1 is 17.1
-            grid = [[c.replace(",", ".") if _DECIMAL_COMMA.match(c) else c for c in row] for row in grid]
-        return grid, [], []
+            grid, merged, problems = _read_xlsx(path, name, size)
+        else:
+            grid, merged, problems = _read_csv(path, name, expect, size)
+        width = max((len(row) for row in grid or ()), default=0)
+        if grid and len(grid) * width > MAX_TABLE_CELLS:  # every row is made as wide as the widest
+            return _too_big(
+                name,
+                f"a table of at most {MAX_TABLE_CELLS:,} cells, counted as rows x the widest row; this one is "
+                f"{len(grid):,} rows x {width:,} columns: delete stray cells far below or right of the table",
+            )
+        return grid, merged, problems
     except UnicodeDecodeError:
         return None, [], [Problem(name, None, None, None, "a CSV file saved as UTF-8 (or Windows-1252, or UTF-16)")]
     except Exception as exc:  # a corrupt workbook, a NUL byte, a locked file...
         return None, [], [Problem(name, None, None, None, f"a readable CSV or XLSX file ({type(exc).__name__}: {exc})")]
+
+
+def _refused_format(path: Path, head: bytes) -> str | None:
+    """What to say of a file in a spreadsheet format kpitools does not read, by its name or its
+    first bytes (an old .xls renamed .csv or .xlsx, a workbook renamed .csv)."""
+    suffix = path.suffix.lower()
+    if suffix in REFUSED_FORMATS:
+        return f"a CSV or XLSX file; {REFUSED_FORMATS[suffix]}"
+    if head.startswith(_OLE2_MAGIC):
+        return f"a CSV or XLSX file; this file is in the old Excel format (.xls), named {suffix}: " + (
+            "save it as .xlsx or CSV"
+        )
+    if suffix == ".csv" and head.startswith(_ZIP_MAGIC):
+        return "a CSV file; this file is a workbook (.xlsx or .ods) named .csv: save it as CSV, or name it .xlsx"
+    return None
+
+
+def _too_long(grid: Grid, name: str) -> list[Problem]:
+    """A cell longer than Excel allows: named by row and column letter (the first 20 of them)."""
+    from openpyxl.utils import get_column_letter
+
+    found = []
+    for r, row in enumerate(grid, start=1):
+        for c, cell in enumerate(row, start=1):
+            if len(cell) > MAX_CELL_CHARS:
+                found.append(
+                    Problem(
+                        name,
+                        r,
+                        get_column_letter(min(c, 16384)),
+                        clip(cell),
+                        f"a cell of at most {MAX_CELL_CHARS:,} characters (Excel's own limit for a cell); "
+                        f"this one has {len(cell):,}",
+                    )
+                )
+                if len(found) == 20:
+                    return found
+    return found
+
+
+def _too_big(name: str, expected: str) -> tuple[None, list, list[Problem]]:
+    """What :func:`_read_grid` returns for a file beyond a limit: no grid, one problem for the file."""
+    return None, [], [Problem(name, None, None, None, expected)]
+
+
+def _read_csv(path: Path, name: str, expect: tuple[str, ...], size: int) -> tuple[Grid | None, list, list[Problem]]:
+    if size > MAX_CSV_BYTES:
+        return _too_big(name, f"a CSV file of at most {MAX_CSV_BYTES // 2**20} MB; this one is {size / 2**20:,.0f} MB")
+    with open(path, "rb") as fh:
+        text = _decode(fh.read(MAX_CSV_BYTES + 1))
+    delimiter = _sniff_delimiter(text, expect)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    grid: Grid = []
+    cells = 0
+    try:
+        for row in reader:
+            cells += len(row)
+            if len(grid) >= MAX_ROWS:
+                return _too_big(name, f"a table of at most {MAX_ROWS:,} rows; split it, or leave out rows not used")
+            if cells > MAX_TABLE_CELLS:
+                return _too_big(
+                    name, f"a table of at most {MAX_TABLE_CELLS:,} cells; leave out the columns and rows not used"
+                )
+            grid.append(row)
+    except csv.Error as exc:
+        if "field larger than field limit" not in str(exc):
+            raise
+        return (
+            None,
+            [],
+            [
+                Problem(
+                    name,
+                    len(grid) + 1,
+                    None,
+                    None,
+                    f"a cell of at most {MAX_CELL_CHARS:,} characters (Excel's own limit for a cell); a cell "
+                    "from this row on is far longer (a quote character left open?)",
+                )
+            ],
+        )
+    if delimiter == ";":
+        # Excel separates cells with ';' where the decimal separator is a comma: 17,1 is 17.1
+        grid = [[c.replace(",", ".") if _DECIMAL_COMMA.match(c) else c for c in row] for row in grid]
+    return grid, [], _too_long(grid, name)  # read_table names a long cell's column by its header
+
+
+# An element of a workbook's XML, with or without a namespace prefix (<c ...>, <x:c ...>): counted in
+# the raw bytes, before any parser builds an object for it.
+def _xml_tag(local: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?" + local + rb"[\s/>]")
+
+
+_ROW_TAG, _CELL_TAG, _FORMULA_TAG, _MERGE_TAG, _STRING_TAG = (
+    _xml_tag(b"row"),
+    _xml_tag(b"c"),
+    _xml_tag(b"f"),
+    _xml_tag(b"mergeCell"),
+    _xml_tag(b"si"),
+)
+
+
+@dataclass
+class _PartScan:
+    rows: int = 0
+    cells: int = 0  # cells, and strings the cells share
+    formulas: bool = False
+    merges: bool = False
+
+
+def _scan_part(zf: zipfile.ZipFile, member: str, cells_before: int) -> _PartScan:
+    """Rows, cells and shared strings of one XML part of a workbook, and whether it holds formulas or
+    merged cells: its bytes searched as they are unzipped, a megabyte at a time; stops as soon as the
+    rows or, with ``cells_before`` counted in the parts before it, the cells pass the limits."""
+    scan = _PartScan()
+    carry = b""
+    with zf.open(member) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            data = carry + chunk
+            cut = len(data) if not chunk else data.rfind(b">") + 1  # whole tags only
+            part, carry = data[:cut], data[cut:]
+            scan.rows += len(_ROW_TAG.findall(part))
+            scan.cells += len(_CELL_TAG.findall(part)) + len(_STRING_TAG.findall(part))
+            scan.formulas = scan.formulas or _FORMULA_TAG.search(part) is not None
+            scan.merges = scan.merges or _MERGE_TAG.search(part) is not None
+            if not chunk or scan.rows > MAX_ROWS or cells_before + scan.cells > MAX_XLSX_CELLS:
+                return scan
+
+
+def _sheet_details(zf: zipfile.ZipFile, member: str) -> tuple[list[tuple[int, int, str]], list[str]]:
+    """The formula cells of a sheet with no saved value (row, column, formula) and its merged ranges,
+    from its XML (a workbook saved by Excel stores each formula's last value beside it; one written by
+    a program often does not, and the cell would read as blank)."""
+    import xml.parsers.expat
+
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    unsaved: list[tuple[int, int, str]] = []
+    merges: list[str] = []
+    at = {"row": 0, "col": 0}
+    cell: dict[str, Any] | None = None
+    inside: list[str] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal cell
+        local = tag.rpartition(":")[2]
+        inside.append(local)
+        if local == "row":
+            at["row"] = int(attrs["r"]) if attrs.get("r", "").isdigit() else at["row"] + 1
+            at["col"] = 0
+        elif local == "c":
+            ref = attrs.get("r")
+            if ref:
+                letters, row = coordinate_from_string(ref)
+                at["row"], at["col"] = row, column_index_from_string(letters)
+            else:
+                at["col"] += 1
+            # a cached empty text (t="str", <v/>) is a saved value; an empty number is none
+            cell = {"formula": None, "value": None, "text": attrs.get("t") == "str"}
+        elif local == "f" and cell is not None:
+            cell["formula"] = ""
+        elif local == "v" and cell is not None:
+            cell["value"] = ""
+        elif local == "mergeCell" and attrs.get("ref"):
+            merges.append(attrs["ref"])
+
+    def end(tag: str) -> None:
+        nonlocal cell
+        local = inside.pop() if inside else tag
+        if local == "c" and cell is not None:
+            saved = cell["value"] is not None and (cell["value"].strip() != "" or cell["text"])
+            if cell["formula"] is not None and not saved:
+                unsaved.append((at["row"], at["col"], cell["formula"]))
+            cell = None
+
+    def text(data: str) -> None:
+        if cell is not None and inside and inside[-1] in ("f", "v"):
+            key = "formula" if inside[-1] == "f" else "value"
+            if len(cell[key]) < 200:
+                cell[key] += data
+
+    def no_entities(*_args: object) -> None:
+        raise ValueError("the sheet declares XML entities, which a workbook saved by Excel never does")
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    parser.EntityDeclHandler = no_entities
+    with zf.open(member) as fh:
+        parser.ParseFile(fh)
+    return unsaved, merges
+
+
+def _read_xlsx(path: Path, name: str, size: int) -> tuple[Grid | None, list, list[Problem]]:
+    """The first sheet of a workbook, read only after its zip's declared sizes and its sheet's rows
+    and cells are found within the limits (openpyxl itself would unzip and parse whatever it holds)."""
+    if size > MAX_XLSX_BYTES:
+        return _too_big(name, f"a workbook file of at most {MAX_XLSX_BYTES // 2**20} MB; save a big table as CSV")
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.cell_range import CellRange
+
+    with zipfile.ZipFile(path) as zf:
+        xml_parts = [i for i in zf.infolist() if i.filename.lower().endswith((".xml", ".rels", ".vml"))]
+        unzipped = sum(i.file_size for i in xml_parts)
+        if unzipped > MAX_XLSX_XML_BYTES:
+            return _too_big(
+                name,
+                f"a workbook whose content unzips to at most {MAX_XLSX_XML_BYTES // 2**20} MB; "
+                f"this one unzips to {unzipped / 2**20:,.0f} MB (a table that big is read from CSV)",
+            )
+        # Every part counted before openpyxl opens the workbook: opening it parses every sheet with no
+        # stated size, and the strings the cells share, in full.
+        scans: dict[str, _PartScan] = {}
+        cells = 0
+        for info in xml_parts:
+            scans[info.filename] = scan = _scan_part(zf, info.filename, cells)
+            cells += scan.cells
+            if scan.rows > MAX_ROWS:
+                return _too_big(name, f"a sheet of at most {MAX_ROWS:,} rows; save a big table as CSV")
+            if cells > MAX_XLSX_CELLS:
+                return _too_big(
+                    name,
+                    f"a workbook of at most {MAX_XLSX_CELLS:,} cells in its sheets; save a big table as CSV, "
+                    "which is read far faster",
+                )
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            ws = wb.worksheets[0]
+            member = getattr(ws, "_worksheet_path", None)
+            first = scans.get(str(member), _PartScan(formulas=True, merges=True))  # unknown: look
+            merged: list = []
+            formulas: list[Problem] = []
+            if member and (first.formulas or first.merges):
+                unsaved, refs = _sheet_details(zf, member)
+                # read as blank by openpyxl: the grid is still read, for read_table to name the
+                # column by its header
+                formulas = [
+                    Problem(
+                        name,
+                        row,
+                        get_column_letter(col),
+                        f"={formula}" if formula else None,
+                        "a value, not a formula with no saved value: open the file in Excel and save it, or paste values",
+                    )
+                    for row, col, formula in unsaved
+                ]
+                merged = [CellRange(ref) for ref in refs]
+            ws.reset_dimensions()  # rows as the sheet holds them, whatever size it says it is
+            grid: Grid = []
+            for row in ws.iter_rows():
+                if len(grid) >= MAX_ROWS:
+                    return _too_big(name, f"a sheet of at most {MAX_ROWS:,} rows; save a big table as CSV")
+                grid.append([_xlsx_cell_text(c) for c in row])
+        finally:
+            wb.close()
+    width = max((len(row) for row in grid), default=0)
+    if len(grid) * width > MAX_TABLE_CELLS:
+        return grid, [], []  # too wide to pad: _read_grid says so
+    grid = [row + [""] * (width - len(row)) for row in grid]
+    return grid, merged, formulas + _too_long(grid, name)
 
 
 def _header_index(grid: list[list[str]], expect: tuple[str, ...]) -> int:
@@ -175,6 +477,17 @@ def _header_index(grid: list[list[str]], expect: tuple[str, ...]) -> int:
         if set(expect) <= set(_clean_header(grid[i])):
             return i
     return nonblank[0] if nonblank else 0
+
+
+def _header_column(problem: Problem, header: list[str], at: int) -> Problem:
+    """``problem`` with its column letter (``D``) replaced by the header's name for it, when the cell
+    is below the header row ``at`` (0-based) and the column has a name."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    if problem.row is None or problem.row <= at + 1 or not problem.column or not problem.column.isalpha():
+        return problem
+    i = column_index_from_string(problem.column) - 1
+    return dataclasses.replace(problem, column=header[i]) if i < len(header) and header[i] else problem
 
 
 def _ragged_row(name: str, row: int, cells: list[str], header: list[str]) -> Problem:
@@ -224,9 +537,12 @@ def read_table(path: Path, root: Path, expect: tuple[str, ...] = ()) -> tuple[Ra
             if path.suffix.lower() == ".csv"
             else "on the first sheet; the sheet is empty"
         )
-        return None, [Problem(name, None, None, None, f"a table {where}")]
+        return None, problems or [Problem(name, None, None, None, f"a table {where}")]
     at = _header_index(grid, expect)
     header = _clean_header(grid[at])
+    # problems in cells of the table (a formula with no saved value, a cell too long) name the column
+    # by its header
+    problems = [_header_column(p, header, at) for p in problems]
     # Merged cells in the header or the data are read as one value and blanks: refuse rather than guess.
     for rng in sorted(merged, key=lambda r: (r.min_row, r.min_col)):
         if rng.max_row >= at + 1:
@@ -280,14 +596,23 @@ def read_table(path: Path, root: Path, expect: tuple[str, ...] = ()) -> tuple[Ra
     return RawTable(path, frame, at + 2), problems
 
 
-def _tables_under(folder: Path) -> list[Path]:
-    if not folder.exists():
-        return []
-    return sorted(
+def _tables_under(paths: Paths, folder: Path) -> list[Path]:
+    """The tables in ``folder`` at any depth, from the one walk of the data folder that the fingerprint
+    also takes (:func:`kpitools.core.provenance.data_files`: hidden files and folders are not read).
+    Files in a spreadsheet format kpitools does not read (``.xls``) are listed too, to be refused by
+    name: left out, they would make "latest" move back a quarter without a word."""
+    return [
         p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES and not p.name.startswith(("~$", "."))
-    )
+        for p in data_files(paths.raw)
+        if p.is_relative_to(folder) and p.suffix.lower() in (*TABLE_SUFFIXES, *REFUSED_FORMATS)
+    ]
+
+
+def _walked(path: Path, walked: set[Path]) -> bool:
+    """Whether a file a setting or the framework names is one of the data folder's own, as
+    ``walked`` (:func:`~kpitools.core.provenance.data_files`) lists them: inside it, not hidden, no
+    link out of it. The only files read are those fingerprinted."""
+    return Path(os.path.normpath(path)) in walked
 
 
 def _checked_tables(
@@ -297,7 +622,7 @@ def _checked_tables(
     a table with a missing column is skipped after its problem is recorded). With ``require_rows``
     a table with a header and no data rows is a problem: an export that silently returned nothing."""
     expect = tuple(name for name, col in schema.columns.items() if col.required)
-    for path in _tables_under(folder):
+    for path in _tables_under(paths, folder):
         inputs.append(path)
         table, found = read_table(path, paths.raw, expect=expect)
         problems += found
@@ -371,7 +696,25 @@ def load_indicators(paths: Paths, problems: list[Problem], inputs: list[Path]) -
     df["rank_polarity"] = rank_polarity(df["polarity"], df["benchmark_polarity"])
     df["decimals"] = pd.to_numeric(df["decimals"], errors="coerce").fillna(1).astype(int)
     df["source_row"] = df.index + table.first_row
-    return df.reset_index(drop=True)
+    # An id given twice: both rows named; the second is left out so the checks that follow, which key
+    # every other table on the id, still run (and report) on the first.
+    first: dict[str, int] = {}
+    repeated = pd.Series(False, index=df.index)
+    for i, ident, row in zip(df.index, df["indicator_id"], df["source_row"]):
+        if ident and ident in first:
+            repeated[i] = True
+            problems.append(
+                Problem(
+                    name,
+                    int(row),
+                    "indicator_id",
+                    ident,
+                    f"each indicator_id only once in the framework; {ident} is also at row {first[ident]}",
+                )
+            )
+        else:
+            first.setdefault(ident, int(row))
+    return df[~repeated].reset_index(drop=True)
 
 
 def load_targets(paths: Paths, indicators: pd.DataFrame, problems: list[Problem], inputs: list[Path]) -> pd.DataFrame:
@@ -610,7 +953,9 @@ def _normalise_values(table: RawTable, name: str, indicators: pd.DataFrame, prob
 def load_commentary(
     paths: Paths, indicators: pd.DataFrame, problems: list[Problem], inputs: list[Path]
 ) -> pd.DataFrame:
-    cols = ["authority", "indicator_id", "period", "kind", "text"]
+    # where each text came from, so that a publish run can name the file and row of commentary that
+    # gives a withheld figure (kpitools.pack.disclosure)
+    cols = ["authority", "indicator_id", "period", "kind", "text", "source_file", "source_row"]
     frames = []
     for table, name in _checked_tables(paths, paths.commentary, schemas.COMMENTARY, problems, inputs):
         df = table.frame
@@ -634,6 +979,8 @@ def load_commentary(
         out["period"] = periods["label"]
         out["kind"] = df["kind"].str.strip().str.lower()
         out["text"] = df["text"].str.strip()
+        out["source_file"] = name
+        out["source_row"] = (df.index + table.first_row).astype(int)
         frames.append(out)
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
@@ -843,6 +1190,7 @@ def load_benchmarks(
     files: dict[str, pd.DataFrame | None] = {}
     frames = []
     ind_name = _display(paths.framework / "indicators.csv", paths.raw)
+    walked: set[Path] | None = None
     for row in indicators.itertuples():
         file_name = str(getattr(row, "benchmark_file", "") or "").strip()
         if not file_name:
@@ -851,6 +1199,18 @@ def load_benchmarks(
         path = paths.published / file_name
         if not path.exists():
             problems.append(Problem(ind_name, where, "benchmark_file", file_name, "a file in published/"))
+            continue
+        walked = walked if walked is not None else set(data_files(paths.raw))
+        if not _walked(path, walked):
+            problems.append(
+                Problem(
+                    ind_name,
+                    where,
+                    "benchmark_file",
+                    file_name,
+                    "a file in published/ of the data folder (not hidden, not a link out of the folder)",
+                )
+            )
             continue
         if file_name not in files:
             inputs.append(path)
@@ -1034,12 +1394,12 @@ def load_dataset(data_dir: str | Path | None = None, write_processed: bool = Fal
     settings = load_settings(paths.settings_file)
     # Only the project's own data is cached (in its data/processed); another data folder is read
     # and checked every time, and nothing of it is written into the project.
-    cache = _cache_file(paths) if paths.raw == Paths.from_data_dir().raw else None
-    ds = _read_cache(cache, paths, settings) if cache else None
+    cache = _cache_folder(paths) if paths.raw == Paths.from_data_dir().raw else None
+    ds = _read_cache(*cache, paths, settings) if cache else None
     if ds is None:
         ds = _load_and_check(paths, settings)
         if cache:
-            _write_cache(cache, ds)
+            _write_cache(*cache, ds)
     if write_processed:
         write_processed_tables(ds)
     return ds
@@ -1047,42 +1407,150 @@ def load_dataset(data_dir: str | Path | None = None, write_processed: bool = Fal
 
 # The project's validated dataset is kept in data/processed/cache under a key made of every input
 # file's checksum, the kpitools code and the package versions (kpitools.core.provenance.source_checksums): reading and
-# checking the demo data takes ~1.6 s, reading it back ~0.02 s, and every pack build, schedule and
+# checking the demo data takes ~1.3 s, reading it back ~0.03 s, and every pack build, schedule and
 # notebook run by hand starts by loading it. Any change to an input, the code or a package is a new
-# key, so a stale dataset is never used; a file that cannot be read back is ignored and rebuilt.
+# key, so a stale dataset is never used.
+#
+# A cached dataset is data only, never code: a folder ``dataset-<key>`` holding one Parquet file per
+# table of Dataset.TABLES and ``dataset.json`` (the full key, the inputs list and each table's columns
+# and dtypes); the settings are read again from settings.yaml. It is written in a hidden folder renamed
+# into place, and read back only when its key is the expected key and every table has the columns and
+# dtypes recorded: anything else (a missing or damaged file, a foreign folder) is ignored and the
+# dataset rebuilt. Caches of older versions (``dataset-*.pickle``, which ran code when loaded) are never
+# read, and are deleted when a new cache is written.
 CACHE_FILES_KEPT = 8
-_CACHED_TABLES = (*Dataset.TABLES, "inputs")
+CACHE_FORMAT = 1
+_CACHE_META = "dataset.json"
+_CACHE_META_MAX_BYTES = 16 * 2**20
 
 
-def _cache_file(paths: Paths) -> Path:
+def _cache_folder(paths: Paths) -> tuple[Path, str]:
+    """The cache folder of the dataset as the inputs, code and packages are now, and its full key."""
     key = hashlib.sha256(json.dumps(source_checksums(paths), sort_keys=True).encode("utf-8")).hexdigest()
-    return paths.processed / "cache" / f"dataset-{key[:24]}.pickle"
+    return paths.processed / "cache" / f"dataset-{key[:24]}", key
 
 
-def _read_cache(cache: Path, paths: Paths, settings: Settings) -> Dataset | None:
-    import pickle
+def _table_spec(frame: pd.DataFrame) -> dict[str, Any]:
+    """What a cached table must be read back as: its columns, their dtypes, and the object columns
+    whose missing values are ``None`` (Parquet keeps a null, not which null)."""
+    nones = [
+        str(c)
+        for c in frame.columns
+        if frame[c].dtype == object and frame[c].isna().any() and all(v is None for v in frame[c][frame[c].isna()])
+    ]
+    return {"columns": [str(c) for c in frame.columns], "dtypes": [str(d) for d in frame.dtypes], "none": nones}
 
+
+def _restored(frame: pd.DataFrame, spec: Any) -> pd.DataFrame | None:
+    """A table read back from Parquet with the dtypes it was written with, or ``None`` when it does
+    not match ``spec`` (then the cache is not used)."""
+    if not isinstance(spec, dict) or list(frame.columns) != spec.get("columns"):
+        return None
+    dtypes = spec.get("dtypes")
+    if not isinstance(dtypes, list) or len(dtypes) != len(frame.columns):
+        return None
+    for col, dtype in zip(frame.columns, dtypes):
+        got = str(frame[col].dtype)
+        if got == dtype:
+            continue
+        if dtype == "object":  # text is read back as pandas' str dtype
+            frame[col] = frame[col].astype(object)
+        elif isinstance(dtype, str) and dtype.startswith(("datetime64[", "timedelta64[")) and got[:10] == dtype[:10]:
+            frame[col] = frame[col].astype(dtype)  # Parquet has no seconds unit: [s] is read back as [ms]
+    for col in spec.get("none") or []:
+        if col in frame.columns and frame[col].dtype == object:
+            frame[col] = frame[col].where(frame[col].notna(), None)
+    return frame if [str(d) for d in frame.dtypes] == dtypes else None
+
+
+def _read_cache(folder: Path, key: str, paths: Paths, settings: Settings) -> Dataset | None:
+    """The dataset cached under ``key``, or ``None`` (not there, or not exactly as written: rebuild)."""
     try:
-        with open(cache, "rb") as fh:
-            tables = pickle.load(fh)
-        return Dataset(paths, settings, **{name: tables[name] for name in _CACHED_TABLES})
-    except Exception:  # not there yet, or unreadable: load and check the inputs instead
+        meta_file = folder / _CACHE_META
+        if meta_file.is_symlink() or meta_file.stat().st_size > _CACHE_META_MAX_BYTES:
+            return None
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict) or meta.get("format") != CACHE_FORMAT or meta.get("key") != key:
+            return None
+        inputs = meta.get("inputs")
+        if not isinstance(inputs, list) or not all(
+            isinstance(i, dict) and set(i) == {"path", "sha256"} and all(isinstance(v, str) for v in i.values())
+            for i in inputs
+        ):
+            return None
+        specs = meta.get("tables")
+        if not isinstance(specs, dict) or set(specs) != set(Dataset.TABLES):
+            return None
+        tables: dict[str, pd.DataFrame] = {}
+        for name in Dataset.TABLES:
+            table = _restored(pd.read_parquet(folder / f"{name}.parquet"), specs[name])
+            if table is None:
+                return None
+            tables[name] = table
+        return Dataset(paths, settings, inputs=inputs, **tables)
+    except Exception:  # not there yet, damaged, not ours: load and check the inputs instead
         return None
 
 
-def _write_cache(cache: Path, ds: Dataset) -> None:
-    import pickle
-
+def _write_cache(folder: Path, key: str, ds: Dataset) -> None:
+    """Cache ``ds`` under ``key``: written in a hidden folder, renamed into place when complete."""
+    cache = folder.parent
+    tmp: Path | None = None
     try:
-        with atomic_path(cache) as tmp, open(tmp, "wb") as fh:
-            pickle.dump({name: getattr(ds, name) for name in _CACHED_TABLES}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        for old in sorted(cache.parent.glob("dataset-*.pickle"), key=lambda p: p.stat().st_mtime)[:-CACHE_FILES_KEPT]:
-            old.unlink(missing_ok=True)
-    except OSError:  # a read-only project folder: work without the cache
+        tmp = temp_dir(".dataset-", cache)
+        specs = {}
+        for name in Dataset.TABLES:
+            frame = getattr(ds, name)
+            frame.to_parquet(tmp / f"{name}.parquet")
+            specs[name] = _table_spec(frame)
+        meta = {"format": CACHE_FORMAT, "key": key, "inputs": ds.inputs, "tables": specs}
+        (tmp / _CACHE_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        if folder.exists() or folder.is_symlink():  # one that could not be read back: replace it
+            stale = temp_dir(".stale-", cache)
+            os.replace(folder, stale / folder.name)
+            shutil.rmtree(stale, ignore_errors=True)
+        os.replace(tmp, folder)
+        tmp = None
+        _prune_cache(cache)
+    except Exception:  # a read-only project folder, a full disk, a table Parquet cannot hold: no cache
         pass
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _prune_cache(cache: Path) -> None:
+    """Keep the newest :data:`CACHE_FILES_KEPT` datasets; delete pickles of older versions and the
+    hidden folders of writes that never finished (an hour old)."""
+    for old in cache.glob("dataset-*.pickle"):
+        old.unlink(missing_ok=True)
+    kept = sorted(
+        (p for p in cache.glob("dataset-*") if p.is_dir() and not p.is_symlink()),
+        key=lambda p: p.stat().st_mtime,
+    )
+    for old in kept[:-CACHE_FILES_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
+    for left in [*cache.glob(".dataset-*"), *cache.glob(".stale-*")]:
+        if left.is_dir() and time.time() - left.stat().st_mtime > 3600:
+            shutil.rmtree(left, ignore_errors=True)
+
+
+def _shortened(problems: list[Problem]) -> list[Problem]:
+    """Problems as a message quotes them: a cell, a column name cut to about 80 characters, what was
+    expected to a few hundred (a 1 GB cell is never echoed whole)."""
+    return [
+        dataclasses.replace(
+            p,
+            column=clip(p.column) if p.column else p.column,
+            found=None if p.found is None else clip(p.found),
+            expected=clip(p.expected, 600),
+        )
+        for p in problems
+    ]
 
 
 def _load_and_check(paths: Paths, settings: Settings) -> Dataset:
+    data_files(paths.raw)  # a link out of the data folder: refused before anything is read
     problems: list[Problem] = []
     inputs: list[Path] = [paths.settings_file] if paths.settings_file.exists() else []
     indicators = load_indicators(paths, problems, inputs)
@@ -1093,11 +1561,22 @@ def _load_and_check(paths: Paths, settings: Settings) -> Dataset:
     neighbours = pd.DataFrame(columns=["la_code", "neighbour_rank", "neighbour_code", "closeness"])
     if settings.statistical_neighbours:
         sn_path = paths.published / settings.statistical_neighbours
-        inputs.append(sn_path)
-        neighbours = load_neighbours(sn_path, paths.raw, problems)
-        problems += _unmodelled_authorities(values, neighbours, _display(sn_path, paths.raw), problems)
+        if sn_path.exists() and not _walked(sn_path, set(data_files(paths.raw))):
+            problems.append(
+                Problem(
+                    _display(paths.settings_file, paths.raw),
+                    None,
+                    "statistical_neighbours",
+                    settings.statistical_neighbours,
+                    "a file in published/ of the data folder (not hidden, not a link out of the folder)",
+                )
+            )
+        else:
+            inputs.append(sn_path)
+            neighbours = load_neighbours(sn_path, paths.raw, problems)
+            problems += _unmodelled_authorities(values, neighbours, _display(sn_path, paths.raw), problems)
     if problems:
-        raise InputError(problems)
+        raise InputError(_shortened(problems))
     records = [{"path": _display(p, paths.raw), "sha256": sha256_file(p)} for p in dict.fromkeys(inputs) if p.exists()]
     return Dataset(paths, settings, indicators, targets, values, commentary, benchmarks, neighbours, records)
 

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from kpitools.core.errors import ConfigError, InputError, Problem
+from kpitools.core.vocabulary import COMMENTARY_POLICIES
 from kpitools.pack.tables import PackTables
 
 __all__ = [
@@ -55,7 +56,7 @@ __all__ = [
 DEFAULT_THRESHOLD = 6
 WITHHELD_TEXT = "withheld"
 WITHHELD_COMMENTARY = "Commentary withheld for publication: it gave a figure withheld to protect children's privacy."
-FREE_TEXT_POLICIES = ("stop", "withhold")
+FREE_TEXT_POLICIES = COMMENTARY_POLICIES
 COMMENTARY_KINDS = ("highlight", "improvement", "action")
 _SCORECARD_COUNT_COLUMNS = (
     "value",

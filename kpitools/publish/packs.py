@@ -8,10 +8,18 @@ A pack is a folder ``outputs/<authority>/<period>/`` holding:
 - ``manifest.json``: inputs and their SHA-256, parameters, package versions, git revision, start and
   end times, notebook and output checksums, and a fingerprint for skipping unchanged work.
 
-:func:`build_pack` builds the new pack in a hidden temporary folder next to the destination and
-only then swaps it into place. If anything fails, the previous pack is left exactly as it was, the
-executed notebook that failed is kept under ``outputs/<authority>/.failed/`` and
-:class:`kpitools.core.errors.ReportError` names the notebook and the failing cell.
+:func:`build_pack` builds the new pack in a hidden temporary folder next to the destination (the
+same file system, so that the swap is one rename) and only then swaps it into place; that folder is
+removed whatever happens, a stop included. Nothing else is written under ``outputs/``: the notebooks
+are executed into a working folder under ``data/processed/failed/<authority>/``, and if anything
+fails the previous pack is left exactly as it was, the executed notebook that failed is kept in
+``data/processed/failed/<authority>/<period>-<timestamp>/`` (private, disposable) and
+:class:`kpitools.core.errors.ReportError` names the notebook, the failing cell and where it is kept.
+
+``outputs/<authority>/`` is the authority's name for every current authority; an authority that
+shares its name with another in the reference list (Dorset's old county council E10000009 and the
+current Dorset E06000059) is told apart by its code when it is not the current one:
+``outputs/Dorset_E10000009/`` (:func:`authority_folder`).
 """
 
 from __future__ import annotations
@@ -31,7 +39,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kpitools.core.errors import ReportError
+from kpitools.core.authorities import Authority, reference
+from kpitools.core.config import Paths
+from kpitools.core.errors import ReportError, WriteError
 from kpitools.core.files import sha256_file, temp_dir
 from kpitools.core.provenance import code_checksums, git_revision, package_versions
 from kpitools.present.index_page import index_page
@@ -58,9 +68,62 @@ def _safe_name(text: str) -> str:
 safe_name = _safe_name
 
 
-def pack_path(outputs_dir: str | Path, authority: str, period: str) -> Path:
-    """Where a pack lives: ``<outputs_dir>/<authority>/<period>`` with file-system-safe names."""
-    return Path(outputs_dir) / _safe_name(authority) / _safe_name(period)
+def authority_folder(authority: Authority) -> str:
+    """The folder of an authority's packs: its name, file-system safe, unless that name is not its own.
+
+    A name is the authority's own when no other authority in the reference list has it, or when the
+    authority is the only current one with it. Otherwise its code is added, so that two authorities
+    never share a folder: Dorset's old county council (E10000009) is ``Dorset_E10000009`` and the
+    current Dorset (E06000059) keeps ``Dorset``.
+
+    Examples
+    --------
+    >>> from kpitools.core.authorities import resolve
+    >>> authority_folder(resolve("Havering")), authority_folder(resolve("Barking and Dagenham"))
+    ('Havering', 'Barking_and_Dagenham')
+    >>> authority_folder(resolve("E06000059")), authority_folder(resolve("E10000009"))
+    ('Dorset', 'Dorset_E10000009')
+    """
+    name = _safe_name(authority.name)
+    holders = _folder_holders().get(name.lower(), {})
+    current = [code for code, is_current in holders.items() if is_current]
+    others = set(holders) - {authority.code}
+    if not others or current == [authority.code]:
+        return name
+    return f"{name}_{_safe_name(authority.code)}"
+
+
+_HOLDERS: dict[str, dict[str, bool]] = {}
+
+
+def _folder_holders() -> dict[str, dict[str, bool]]:
+    """Each folder name (lower case: some file systems ignore case) -> {code: current} of the
+    authorities in the reference list that have it."""
+    if not _HOLDERS:
+        ref = reference()
+        for code, name, current in zip(ref["new_la_code"], ref["la_name"], ref["current"]):
+            _HOLDERS.setdefault(_safe_name(name).lower(), {})[code] = bool(current)
+    return _HOLDERS
+
+
+def pack_path(outputs_dir: str | Path, authority: Authority | str, period: str) -> Path:
+    """Where a pack lives: ``<outputs_dir>/<authority>/<period>`` with file-system-safe names; an
+    :class:`Authority` gets its own folder (:func:`authority_folder`), a name is used as it is."""
+    folder = authority_folder(authority) if isinstance(authority, Authority) else _safe_name(authority)
+    return Path(outputs_dir) / folder / _safe_name(period)
+
+
+def work_prefix(period_name: str, kind: str) -> str:
+    """The start of a working folder's name in ``data/processed``: ``.<period>.<kind>-<pid>-``. The
+    process id tells a later run whether the folder's builder is gone (see
+    :func:`kpitools.run.runner.recover_interrupted`)."""
+    return f".{period_name}.{kind}-{os.getpid()}-"
+
+
+def default_failed_dir(pack_dir: str | Path) -> Path:
+    """Where a pack's failed notebooks are kept when the caller does not say:
+    ``data/processed/failed/<the pack's authority folder>`` (``KPITOOLS_PROCESSED`` moves it)."""
+    return Paths.from_data_dir().processed / "failed" / Path(pack_dir).resolve().parent.name
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,26 +193,32 @@ def pack_is_current(pack_dir: str | Path, fingerprint: str) -> bool:
     return manifest is not None and manifest.get("fingerprint") == fingerprint
 
 
-def _keep_failed(parent: Path, period_name: str, executed: Path | None, work: Path) -> Path | None:
-    """Move the failed run's executed notebook(s) to ``<parent>/.failed/<period>-<timestamp>/``."""
+def _keep_failed(failed_dir: Path, period_name: str, executed: Path | None, work: Path) -> Path | None:
+    """Move the failed run's executed notebook(s) to ``<failed_dir>/<period>-<timestamp>/``.
+
+    ``work`` is in ``failed_dir`` already, so each move is a rename. If they cannot be kept (a full
+    disk), the notebook's failure is still what the analyst is told: ``None``."""
     stamp = _now().strftime("%Y%m%dT%H%M%SZ")
-    (parent / ".failed").mkdir(parents=True, exist_ok=True)
-    n = 1
-    while True:  # another run may fail in the same second: never share its folder
-        dest = parent / ".failed" / (f"{period_name}-{stamp}" + (f"-{n}" if n > 1 else ""))
-        try:
-            dest.mkdir()
-            break
-        except FileExistsError:
-            n += 1
-    kept = None
-    if work.exists():
-        for p in sorted(work.iterdir()):
-            target = dest / p.name
-            shutil.move(str(p), str(target))
-            if executed is not None and p.name == executed.name:
-                kept = target
-    return kept or (dest if any(dest.iterdir()) else None)
+    try:
+        failed_dir.mkdir(parents=True, exist_ok=True)
+        n = 1
+        while True:  # another run may fail in the same second: never share its folder
+            dest = failed_dir / (f"{period_name}-{stamp}" + (f"-{n}" if n > 1 else ""))
+            try:
+                dest.mkdir()
+                break
+            except FileExistsError:
+                n += 1
+        kept = None
+        if work.exists():
+            for p in sorted(work.iterdir()):
+                target = dest / p.name
+                shutil.move(str(p), str(target))
+                if executed is not None and p.name == executed.name:
+                    kept = target
+        return kept or (dest if any(dest.iterdir()) else None)
+    except OSError:
+        return None
 
 
 def _swap_into_place(new: Path, final: Path) -> None:
@@ -172,12 +241,23 @@ def _swap_into_place(new: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _wait_for(future: Future[Path]) -> Path:
+    """``future.result()`` in one-second slices: a lock wait with no end is interrupted only by a signal
+    the system hands to this very thread, so a SIGTERM handed to another thread of the process would
+    otherwise wait for the notebook to end before the stop (and its clean-up) could begin."""
+    while True:
+        try:
+            return future.result(timeout=1.0)
+        except TimeoutError:
+            continue
+
+
 def _export_in_order(
     nbs: list[Path],
     running: list[Future[Path]],
     tmp: Path,
     work: Path,
-    parent: Path,
+    failed_dir: Path,
     final: Path,
     reports: list[tuple[str, str]],
     nb_records: list[dict[str, Any]],
@@ -188,10 +268,10 @@ def _export_in_order(
         executed = work / nb.name
         html_name = f"{nb.stem}.html"
         try:
-            future.result()
+            _wait_for(future)
             export_html(executed, tmp / html_name)
         except ReportError as exc:
-            kept = _keep_failed(parent, final.name, executed if executed.exists() else None, work)
+            kept = _keep_failed(failed_dir, final.name, executed if executed.exists() else None, work)
             raise ReportError(
                 f"{exc.detail}\nThe previous pack (if any) is unchanged: {final}",
                 executed_notebook=kept,
@@ -221,6 +301,7 @@ def build_pack(
     summary_html: str | None = None,
     pdf: bool = False,
     kernels: ReadyKernels | None = None,
+    failed_dir: str | Path | None = None,
 ) -> PackResult:
     """Execute the report notebooks, export them and publish the pack atomically.
 
@@ -264,6 +345,10 @@ def build_pack(
         The notebooks' kernels, started ahead by the caller (:class:`ReadyKernels` for
         ``notebooks`` and ``kernel_name``), which shuts them down. By default they are started
         here. Either way the notebooks run at the same time, each in its own kernel.
+    failed_dir
+        Where the notebooks are executed and a failed run's executed notebooks are kept, in
+        ``<failed_dir>/<period>-<timestamp>/``: somewhere private, never beside the published pack. By
+        default ``data/processed/failed/<authority>`` (:func:`default_failed_dir`).
 
     Returns
     -------
@@ -274,15 +359,18 @@ def build_pack(
     ------
     ReportError
         When a notebook fails (the message names the notebook and the cell, and
-        ``executed_notebook`` is the kept copy under ``<parent>/.failed/<period>-<timestamp>/``),
+        ``executed_notebook`` is the kept copy under ``<failed_dir>/<period>-<timestamp>/``),
         an export fails, or an attachment is missing. The previous pack, if any, is untouched and
-        no temporary folder is left behind.
+        no temporary folder is left behind, also when the build is stopped (SIGTERM, Ctrl-C).
+    WriteError
+        The pack or the working folder cannot be written (no permission, a read-only or full disk):
+        the message names the folder.
     """
     started = _now()
     meta = dict(meta or {})
     final = Path(pack_dir).resolve()
     parent = final.parent
-    parent.mkdir(parents=True, exist_ok=True)
+    failed = Path(failed_dir).resolve() if failed_dir is not None else default_failed_dir(final)
     nbs = [Path(n).resolve() for n in notebooks]
     for n in nbs:
         if not n.is_file():
@@ -296,9 +384,16 @@ def build_pack(
 
     if kernels is not None and (kernels.notebooks != nbs or kernels.kernel_name != kernel_name):
         raise ReportError("the kernels started ahead are not those of these notebooks")
-    tmp = temp_dir(f".{final.name}.tmp-", parent)
-    work = tmp / ".executed"
     try:
+        tmp = temp_dir(f".{final.name}.tmp-", parent)  # beside the destination: the swap is one rename
+    except OSError as exc:
+        raise WriteError.from_os_error(exc, "the pack", parent) from None
+    work: Path | None = None
+    try:
+        try:
+            work = temp_dir(work_prefix(final.name, "executed"), failed)  # never under outputs/
+        except OSError as exc:
+            raise WriteError.from_os_error(exc, "the executed notebooks", failed) from None
         reports: list[tuple[str, str]] = []
         nb_records: list[dict[str, Any]] = []
         with contextlib.ExitStack() as stack:
@@ -306,7 +401,7 @@ def build_pack(
                 kernels = stack.enter_context(ReadyKernels(nbs, kernel_name))
             try:
                 running = [kernels.run(i, nb, work / nb.name, params, timeout) for i, nb in enumerate(nbs)]
-                _export_in_order(nbs, running, tmp, work, parent, final, reports, nb_records)
+                _export_in_order(nbs, running, tmp, work, failed, final, reports, nb_records)
             except BaseException:
                 kernels.close(kill=True)  # nothing may still write into the folder deleted below
                 raise
@@ -328,7 +423,6 @@ def build_pack(
             ),
             encoding="utf-8",
         )
-        shutil.rmtree(work, ignore_errors=True)
         if pdf:
             from kpitools.publish.pdf import write_pack_pdf
 
@@ -361,13 +455,20 @@ def build_pack(
         _swap_into_place(tmp, final)
     except ReportError:
         raise
-    except Exception as exc:  # a disk or permission problem, or a bug: still a clear message, old pack kept
+    except OSError as exc:  # no permission, a read-only or full disk: name the folder, old pack kept
+        raise WriteError(
+            f"{WriteError.from_os_error(exc, 'the pack', parent)}\nThe previous pack (if any) is unchanged: {final}"
+        ) from exc
+    except Exception as exc:  # a bug: still a clear message, old pack kept
         raise ReportError(
             f"could not build the pack {final}: {type(exc).__name__}: {exc}\nThe previous pack (if any) is unchanged."
         ) from exc
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        # Also on a stop (SIGTERM leaves through SystemExit or KeyboardInterrupt): nothing but the
+        # published pack stays under outputs/, and no working folder in data/processed.
+        for folder in (tmp, work):
+            if folder is not None and folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
     return PackResult(
         path=final, index=final / "index.html", reports=[final / h for h, _ in reports], manifest=manifest
     )

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpitools.core.authorities import Authority, resolve
 from kpitools.core.config import REPORT_NOTEBOOKS, Paths
-from kpitools.core.errors import ConfigError, ReportError
+from kpitools.core.errors import WRITE_ERRNOS, ConfigError, ReportError, WriteError
 from kpitools.core.files import sha256_file, temp_dir
 from kpitools.core.provenance import source_checksums
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from kpitools.ingest.loaders import Dataset
 
 LOCK_TIMEOUT_SECONDS = 3600.0
+STALE_WORK_SECONDS = 24 * 3600.0  # a working folder in data/processed this old is an interrupted run's
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,9 @@ def _pack_is_complete(pack_dir: Path, manifest: dict[str, Any]) -> bool:
 
 def current_pack(outputs: Path, authority: Authority, fingerprint: str) -> tuple[Path, dict[str, Any]] | None:
     """The authority's published pack built from exactly this fingerprint, if it is there and whole."""
-    from kpitools.publish.packs import MANIFEST, safe_name
+    from kpitools.publish.packs import MANIFEST, authority_folder
 
-    folder = outputs / safe_name(authority.name)
+    folder = outputs / authority_folder(authority)
     if not folder.is_dir():
         return None
     for manifest_path in folder.glob(f"*/{MANIFEST}"):
@@ -147,25 +148,54 @@ def current_pack(outputs: Path, authority: Authority, fingerprint: str) -> tuple
 # --------------------------------------------------------------------------------------------
 
 
-def recover_interrupted(pack_dir: Path) -> list[str]:
+def recover_interrupted(pack_dir: Path, work_dirs: Sequence[Path] = ()) -> list[str]:
     """Tidy what an interrupted build left next to ``pack_dir`` (call while holding its lock).
 
     A build killed between moving the old pack aside and moving the new one in leaves only
     ``.<period>.old-*``: it is put back. Temporary folders of killed builds are deleted.
+
+    ``work_dirs`` are the pack's working folders in ``data/processed`` (scored tables, executed
+    notebooks), which runs on other outputs folders share, so the lock does not cover them: a
+    ``.<period>.<kind>-<pid>-*`` folder there is deleted only when its process is gone, or after a day.
     """
     notes: list[str] = []
     parent = pack_dir.parent
-    if not parent.is_dir():
-        return notes
-    olds = sorted(parent.glob(f".{pack_dir.name}.old-*"), key=lambda p: p.stat().st_mtime, reverse=True)
-    if olds and not pack_dir.exists():
-        os.rename(olds[0], pack_dir)
-        notes.append(f"restored the previous pack {pack_dir} left aside by an interrupted run")
-        olds = olds[1:]
-    for p in [*olds, *parent.glob(f".{pack_dir.name}.tmp-*"), *parent.glob(f".{pack_dir.name}.tables-*")]:
-        shutil.rmtree(p, ignore_errors=True)
-        notes.append(f"removed {p.name}, left by an interrupted run")
+    if parent.is_dir():
+        olds = sorted(parent.glob(f".{pack_dir.name}.old-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+        if olds and not pack_dir.exists():
+            os.rename(olds[0], pack_dir)
+            notes.append(f"restored the previous pack {pack_dir} left aside by an interrupted run")
+            olds = olds[1:]
+        for p in [*olds, *parent.glob(f".{pack_dir.name}.tmp-*"), *parent.glob(f".{pack_dir.name}.tables-*")]:
+            shutil.rmtree(p, ignore_errors=True)
+            notes.append(f"removed {p.name}, left by an interrupted run")
+    for folder in work_dirs:
+        for p in [*folder.glob(f".{pack_dir.name}.tables-*"), *folder.glob(f".{pack_dir.name}.executed-*")]:
+            if _work_is_abandoned(p):
+                shutil.rmtree(p, ignore_errors=True)
+                notes.append(f"removed {p}, left by an interrupted run")
     return notes
+
+
+def _work_is_abandoned(folder: Path) -> bool:
+    """A working folder whose builder (the process id in its name) is gone, or that is a day old."""
+    import time
+
+    try:
+        if time.time() - folder.stat().st_mtime > STALE_WORK_SECONDS:
+            return True
+        pid = int(folder.name.rsplit("-", 2)[-2])
+    except (OSError, ValueError, IndexError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # there, but another user's
+        return False
+    return False
 
 
 def build_one(
@@ -198,7 +228,7 @@ def build_one(
     from kpitools.pack.build import build_tables, write_scorecard
     from kpitools.present.sections import render_sections
     from kpitools.publish.kernels import ReadyKernels
-    from kpitools.publish.packs import build_pack, pack_path, safe_name
+    from kpitools.publish.packs import authority_folder, build_pack, pack_path, safe_name, work_prefix
 
     clock = time.perf_counter()
     stages = timings if timings is not None else {}
@@ -217,22 +247,30 @@ def build_one(
     if request.publish:
         from kpitools.pack.disclosure import withhold_small_numbers
 
-        tables = withhold_small_numbers(tables, ds.settings.suppress_counts_below)
+        tables = withhold_small_numbers(
+            tables, ds.settings.suppress_counts_below, ds.settings.commentary_with_withheld_figures
+        )
     period_label = tables.meta["period"]
     stages["score"] = time.perf_counter() - clock
-    final = pack_path(paths.outputs, request.authority.name, period_label)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    final = pack_path(paths.outputs, request.authority, period_label)
+    # Nothing but the published pack under outputs/: the scored tables and the executed notebooks
+    # (kept there when one fails) are in data/processed, private and disposable.
+    tables_parent = paths.processed / "packs" / authority_folder(request.authority)
+    failed_dir = paths.processed / "failed" / authority_folder(request.authority)
     lock = FileLock(str(final.parent / f".{final.name}.lock"))
     try:
+        final.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=LOCK_TIMEOUT_SECONDS)
     except Timeout:
         raise ReportError(
             f"{final} has been locked by another run for over {LOCK_TIMEOUT_SECONDS:.0f} s; "
             f"if no run is going on, delete {lock.lock_file}"
         ) from None
+    except OSError as exc:  # no permission, a read-only or full disk
+        raise WriteError.from_os_error(exc, "the pack", final.parent) from None
     cleanup: list[tuple[Path, Any]] = []
     try:
-        recover_interrupted(final)
+        recover_interrupted(final, [tables_parent, failed_dir])
         if not force and fingerprint and current_pack(paths.outputs, request.authority, fingerprint):
             return BuildOutcome(
                 request,
@@ -249,24 +287,27 @@ def build_one(
             t = time.perf_counter()
             tables.sections = render_sections(tables)
             stages["charts"] = time.perf_counter() - t
-            if paths.raw == Paths.from_data_dir().raw:
-                # The project's own data: keep the tables in data/processed (the exploration notebook
-                # reads them). Another run with other outputs may build the same pack: lock them too.
-                tables_dir = paths.processed / "packs" / safe_name(request.authority.name) / safe_name(period_label)
-                tables_dir.parent.mkdir(parents=True, exist_ok=True)
-                tables_lock = FileLock(str(tables_dir.parent / f".{tables_dir.name}.lock"))
-            else:
-                # Another data folder: its tables must never mix with the project's, nor with those of
-                # another run on other data, so they live beside the pack being built and go with it.
-                tables_dir = temp_dir(f".{final.name}.tables-", final.parent)
-                tables_lock = None
-            if tables_lock is not None:
-                tables_lock.acquire(timeout=LOCK_TIMEOUT_SECONDS)
-            cleanup.append((tables_dir, tables_lock))
-            tables.write(tables_dir)
-            stem = f"scorecard_{request.authority.slug}_{safe_name(period_label)}"
-            csv = write_scorecard(tables.scorecard, tables.meta, tables_dir / f"{stem}.csv")
-            json_file = write_scorecard(tables.scorecard, tables.meta, tables_dir / f"{stem}.json")
+            try:
+                if paths.raw == Paths.from_data_dir().raw:
+                    # The project's own data: keep the tables in data/processed (the exploration notebook
+                    # reads them). Another run with other outputs may build the same pack: lock them too.
+                    tables_dir = tables_parent / safe_name(period_label)
+                    tables_dir.parent.mkdir(parents=True, exist_ok=True)
+                    tables_lock = FileLock(str(tables_dir.parent / f".{tables_dir.name}.lock"))
+                else:
+                    # Another data folder: its tables must never mix with the project's, nor with those of
+                    # another run on other data: a working folder of this build's own, removed after it.
+                    tables_dir = temp_dir(work_prefix(final.name, "tables"), tables_parent)
+                    tables_lock = None
+                if tables_lock is not None:
+                    tables_lock.acquire(timeout=LOCK_TIMEOUT_SECONDS)
+                cleanup.append((tables_dir, tables_lock))
+                tables.write(tables_dir)
+                stem = f"scorecard_{request.authority.slug}_{safe_name(period_label)}"
+                csv = write_scorecard(tables.scorecard, tables.meta, tables_dir / f"{stem}.csv")
+                json_file = write_scorecard(tables.scorecard, tables.meta, tables_dir / f"{stem}.json")
+            except OSError as exc:
+                raise WriteError.from_os_error(exc, "the scored tables", tables_parent) from None
             parameters = {
                 "authority": request.authority.code,
                 "period": period_label,
@@ -287,6 +328,7 @@ def build_one(
                 summary_html=tables.sections["summary"][""],
                 pdf=request.pdf,
                 kernels=kernels,
+                failed_dir=failed_dir,
             )
             stages["notebooks"] = time.perf_counter() - t
     finally:
@@ -297,6 +339,22 @@ def build_one(
                 folder_lock.release()
         lock.release()
     return BuildOutcome(request, "done", time.perf_counter() - clock, result.path, period_label, "", stages)
+
+
+def load_data(paths: Paths, write_processed: bool = False) -> Dataset:
+    """:func:`kpitools.ingest.loaders.load_dataset` for ``paths.raw``; a ``data/processed`` that
+    cannot be written (no permission, a read-only or full disk) is a :class:`WriteError` naming it."""
+    from kpitools.ingest.loaders import load_dataset
+
+    try:
+        return load_dataset(paths.raw, write_processed=write_processed)
+    except OSError as exc:
+        target = Path(exc.filename).resolve() if exc.filename else None
+        if (target is None and exc.errno in WRITE_ERRNOS) or (
+            target is not None and (target == paths.processed or paths.processed in target.parents)
+        ):
+            raise WriteError.from_os_error(exc, "the validated tables", paths.processed) from None
+        raise
 
 
 def make_request(
@@ -341,12 +399,12 @@ def run_pack(
         Bad input: nothing is written.
     ReportError
         A notebook failed: the previous pack is untouched; the failed notebook is kept.
+    WriteError
+        The pack, its working folders or ``data/processed`` cannot be written.
     """
-    from kpitools.ingest.loaders import load_dataset
-
     paths = Paths.from_data_dir(data_dir, outputs)
     # processed tables are the project's own data/raw's: a --data-dir elsewhere must not overwrite them
-    ds = dataset or load_dataset(data_dir, write_processed=data_dir is None)
+    ds = dataset or load_data(paths, write_processed=data_dir is None)
     authority = authority or ds.settings.demo_authority
     if not authority:
         raise ConfigError("name the authority (--authority), or set demo_authority in settings.yaml")

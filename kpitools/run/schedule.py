@@ -21,9 +21,11 @@ stops the others; the outcome of each is a line in the run log and the summary c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -36,13 +38,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kpitools.core.authorities import Authority, select
-from kpitools.core.config import REPORT_NOTEBOOKS, Paths
-from kpitools.core.errors import ConfigError, KpiError, UnknownAuthorityError
+from kpitools.core.config import REPORT_NOTEBOOKS, Paths, load_yaml
+from kpitools.core.errors import WRITE_ERRNOS, ConfigError, KpiError, UnknownAuthorityError, WriteError
 from kpitools.run.runner import (
     BuildOutcome,
     PackRequest,
     current_pack,
     environment_digest,
+    load_data,
     make_request,
     notebook_path,
     request_fingerprint,
@@ -122,7 +125,7 @@ def load_schedule(path: str | Path, notebooks_dir: Path | None = None) -> Schedu
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = load_yaml(path, label=f"schedule {path}")
     except OSError as exc:
         raise ConfigError(f"schedule {path}: cannot be read ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
@@ -189,18 +192,110 @@ def load_schedule(path: str | Path, notebooks_dir: Path | None = None) -> Schedu
 # Workers
 # --------------------------------------------------------------------------------------------
 
+# A worker's state: what it builds with, the run (its parent) and the run log, and whether it is
+# stopping. A worker never outlives its run: a stop (SIGTERM from the run), or the run's death
+# (SIGKILL, out of memory: SIGTERM from the kernel on Linux, else the watch on the parent's pid)
+# ends the pack it is building through Python, so that build_pack removes its temporary folders and
+# kills the notebooks' kernels; the pack being built is not published, and the worker exits rather
+# than take the next pack from the queue.
 _WORKER: dict[str, Any] = {}
+_STOPPING: dict[str, bool] = {"now": False}  # a plain flag: the SIGTERM handler takes no lock
+PARENT_POLL_SECONDS = 0.5
+STOP_GRACE_SECONDS = 60.0  # a stopped worker still there after this is ended at once
+_PR_SET_PDEATHSIG = 1
 
 
-def _worker_init(ds: Any, ranks: Any, paths: Paths, notebooks_dir: Path | None) -> None:
-    # A stopped run terminates its workers with SIGTERM: leave through Python so that
-    # build_pack's clean-up runs and each notebook's kernel is shut down.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+def _worker_init(
+    ds: Any,
+    ranks: Any,
+    paths: Paths,
+    notebooks_dir: Path | None,
+    parent_pid: int | None = None,
+    log: Path | None = None,
+) -> None:
+    signal.signal(signal.SIGTERM, _worker_stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER.update(ds=ds, ranks=ranks, paths=paths, notebooks_dir=notebooks_dir)
+    parent_pid = parent_pid or os.getppid()
+    _WORKER.update(ds=ds, ranks=ranks, paths=paths, notebooks_dir=notebooks_dir, parent=parent_pid, log=log)
+    _die_with_parent(parent_pid)
+
+
+def _worker_stop(_signum: int, _frame: Any) -> None:
+    """SIGTERM in a worker: leave the pack being built through Python (its clean-up runs); a second
+    SIGTERM while cleaning up is ignored, so the clean-up is not cut short."""
+    if _STOPPING["now"]:
+        return
+    _STOPPING["now"] = True
+    sys.exit(143)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make sure this worker stops when the run that started it dies, however it dies."""
+    if sys.platform.startswith("linux"):
+        try:  # the kernel sends SIGTERM the moment the parent dies
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    # Everywhere (and in case the parent died before prctl): watch the parent's pid.
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="kpitools-parent-watch", daemon=True).start()
+
+
+def _parent_gone(parent_pid: int) -> bool:
+    return os.getppid() != parent_pid
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while not _parent_gone(parent_pid):
+        time.sleep(PARENT_POLL_SECONDS)
+    os.kill(os.getpid(), signal.SIGTERM)  # through the handler, in the main thread: clean up
+    time.sleep(STOP_GRACE_SECONDS)
+    os._exit(143)
+
+
+def _orphaned_note(request: PackRequest, seconds: float) -> None:
+    """The run log's line for a pack a killed run's worker stopped building (the run cannot write it)."""
+    log = _WORKER.get("log")
+    if log is None:
+        return
+    o = BuildOutcome(
+        request,
+        "stopped",
+        seconds,
+        message=(
+            f"the run (pid {_WORKER['parent']}) was killed, so worker {os.getpid()} stopped building this pack: "
+            "it was not published and its previous pack (if any) is unchanged; run the same command again to finish"
+        ),
+    )
+    try:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(_log_line(o) + "\n")
+    except OSError:
+        pass
 
 
 def _worker_build(request: PackRequest, fingerprint: str, force: bool) -> BuildOutcome:
+    start = time.perf_counter()
+    try:
+        if _parent_gone(_WORKER["parent"]):
+            _STOPPING["now"] = True  # never start a pack for a run that has gone
+        if not _STOPPING["now"]:
+            return _build_here(request, fingerprint, force)
+        raise SystemExit(143)
+    finally:
+        if _STOPPING["now"]:
+            # Stopped: build_one has cleaned up on the way here. Leave now, rather than hand a result
+            # to a run that has gone and take its next pack (the pool's loop would catch SystemExit).
+            if _parent_gone(_WORKER["parent"]):
+                _orphaned_note(request, time.perf_counter() - start)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(143)
+
+
+def _build_here(request: PackRequest, fingerprint: str, force: bool) -> BuildOutcome:
     from kpitools.run.runner import build_one
 
     start = time.perf_counter()
@@ -305,7 +400,8 @@ def run_schedule(
     progress
         Show a progress bar (default: only when writing to a terminal).
     log
-        The run log; default ``outputs/logs/run-<UTC time>.log``. One line per pack.
+        The run log; default ``outputs/logs/run-<UTC time>-<pid>.log``, a new file for each run (two
+        runs started in the same second never share one). One line per pack.
 
     Returns
     -------
@@ -316,14 +412,19 @@ def run_schedule(
     ------
     InputError
         The data cannot be loaded: no pack is built and nothing is written.
+    WriteError
+        The run log cannot be written (no permission, a read-only or full disk): nothing is built.
     """
     start = time.perf_counter()
     paths = schedule.paths
-    log = log or paths.outputs / "logs" / f"run-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        log = _open_log(log, paths.outputs / "logs")
+    except OSError as exc:
+        raise WriteError.from_os_error(exc, "the run log", log.parent if log else paths.outputs / "logs") from None
     summary = RunSummary(log=log)
 
     def stop(_signum: int, _frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second SIGTERM must not cut the clean-up short
         raise _Stop()
 
     # A scheduler stops a run with SIGTERM: stop the workers cleanly and say so (exit 130 in the CLI).
@@ -331,14 +432,39 @@ def run_schedule(
     try:
         return _run(schedule, paths, log, summary, start, workers, force, progress)
     except (_Stop, KeyboardInterrupt):
-        with open(log, "a", encoding="utf-8") as fh:
+        with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as fh:
             fh.write(
                 f"{_now()}  stopped  the run was stopped; finished packs are published, unfinished ones were "
                 "not (their previous packs are unchanged)\n"
             )
         raise KeyboardInterrupt from None
+    except OSError as exc:
+        # The log stopped taking lines (a full or read-only disk): say so, naming it, as exit 3.
+        if exc.errno in WRITE_ERRNOS or (exc.filename and Path(exc.filename) == log):
+            raise WriteError.from_os_error(exc, f"the run log {log.name}", log.parent) from None
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _open_log(log: Path | None, folder: Path) -> Path:
+    """The run log: ``log`` if given (appended to), else a new ``run-<UTC time>-<pid>.log`` in
+    ``folder``, created exclusively so that no two runs ever share one."""
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8"):
+            pass
+        return log
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"run-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{os.getpid()}"
+    n = 1
+    while True:
+        path = folder / (f"{stem}.log" if n == 1 else f"{stem}-{n}.log")
+        try:
+            with open(path, "x", encoding="utf-8"):
+                return path
+        except FileExistsError:
+            n += 1
 
 
 def _run(
@@ -377,7 +503,7 @@ def _run(
         fh.flush()
         if todo:
             try:
-                _build(todo, schedule, paths, workers or default_workers(), force, progress, fh, summary)
+                _build(todo, schedule, paths, workers or default_workers(), force, progress, fh, summary, log)
             except KpiError as exc:  # bad input: no pack is built; the log says why for the scheduler
                 fh.write(f"{_now()}  error    no pack was built: " + str(exc).replace("\n", " | ") + "\n")
                 raise
@@ -395,14 +521,14 @@ def _build(
     progress: bool | None,
     fh: Any,
     summary: RunSummary,
+    log: Path | None = None,
 ) -> None:
     from tqdm import tqdm
 
-    from kpitools.ingest.loaders import load_dataset
     from kpitools.pack.build import framework_ranks
 
     own_data = paths.raw == Paths.from_data_dir().raw
-    ds = load_dataset(paths.raw, write_processed=own_data)  # InputError: nothing built, nothing written
+    ds = load_data(paths, write_processed=own_data)  # InputError: nothing built, nothing written
     ranks = framework_ranks(ds)
     workers = max(1, min(workers, len(todo)))
     bar = tqdm(
@@ -426,7 +552,9 @@ def _build(
     try:
         while queue:
             pool = ProcessPoolExecutor(
-                max_workers=workers, initializer=_worker_init, initargs=(ds, ranks, paths, schedule.notebooks_dir)
+                max_workers=workers,
+                initializer=_worker_init,
+                initargs=(ds, ranks, paths, schedule.notebooks_dir, os.getpid(), log),
             )
             futures: dict[Future, tuple[PackRequest, str]] = {
                 pool.submit(_worker_build, req, fp, force): (req, fp) for req, fp in queue
@@ -435,7 +563,8 @@ def _build(
             try:
                 pending = set(futures)
                 while pending:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    # in slices: a SIGTERM handed to another thread is acted on within a second
+                    finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
                     for f in finished:
                         req, fp = futures[f]
                         try:

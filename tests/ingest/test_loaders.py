@@ -1,15 +1,18 @@
 """Loading: every shared DfE file, both neighbour layouts, values as analysts write them, bad input."""
 
+import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from kpitools.core.config import Paths
 from kpitools.core.errors import InputError
 from kpitools.core.periods import parse_periods
 from kpitools.core.values import parse_values
-from kpitools.ingest.loaders import load_dataset, load_neighbours, read_dfe_file
+from kpitools.ingest.loaders import Dataset, load_dataset, load_neighbours, read_dfe_file
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "raw"
@@ -258,11 +261,19 @@ def _project_with_demo_data(tmp_path: Path, monkeypatch) -> Path:
     return raw
 
 
+def _caches(tmp_path: Path) -> list[Path]:
+    return sorted(p for p in (tmp_path / "data" / "processed" / "cache").glob("dataset-*") if p.is_dir())
+
+
 def test_a_checked_dataset_is_read_back_from_the_cache_until_an_input_changes(tmp_path, monkeypatch):
     raw = _project_with_demo_data(tmp_path, monkeypatch)
     first = load_dataset(raw)
-    cached = sorted((tmp_path / "data" / "processed" / "cache").glob("dataset-*.pickle"))
+    cached = _caches(tmp_path)
     assert len(cached) == 1
+    # data only: one Parquet file a table and the key, inputs and dtypes in JSON
+    assert sorted(p.name for p in cached[0].iterdir()) == sorted(
+        ["dataset.json", *(f"{name}.parquet" for name in Dataset.TABLES)]
+    )
     again = load_dataset(raw)
     _frames_equal(first, again)  # dtypes and all
     assert again.paths.raw == raw.resolve() and again.settings == first.settings
@@ -271,7 +282,7 @@ def test_a_checked_dataset_is_read_back_from_the_cache_until_an_input_changes(tm
     _set_cells(raw, (1, "value", "98.7654"))
     changed = load_dataset(raw)
     assert 98.7654 in changed.values["value"].tolist() and 98.7654 not in first.values["value"].tolist()
-    assert len(list((tmp_path / "data" / "processed" / "cache").glob("dataset-*.pickle"))) == 2
+    assert len(_caches(tmp_path)) == 2
 
     # A bad input is still reported in full, whatever is cached.
     _set_cells(raw, (1, "value", "#DIV/0!"))
@@ -289,7 +300,100 @@ def test_another_data_folder_is_never_cached_in_the_project(tmp_path, monkeypatc
 def test_an_unreadable_cache_file_is_ignored_and_rebuilt(tmp_path, monkeypatch):
     raw = _project_with_demo_data(tmp_path, monkeypatch)
     first = load_dataset(raw)
-    (cache,) = (tmp_path / "data" / "processed" / "cache").glob("dataset-*.pickle")
-    cache.write_bytes(b"not a pickle")
+    (cache,) = _caches(tmp_path)
+    (cache / "values.parquet").write_bytes(b"not a parquet file")
     _frames_equal(first, load_dataset(raw))
-    assert cache.read_bytes() != b"not a pickle"
+    assert (cache / "values.parquet").read_bytes() != b"not a parquet file"
+
+
+class _Planted:
+    """A pickle that, when loaded, writes a file: what a pickled cache lets its writer do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "code ran as the scheduler's user"))
+
+
+def test_a_pickle_in_the_cache_folder_is_never_loaded(tmp_path, monkeypatch):
+    """Was: data/processed/cache/dataset-<key>.pickle loaded without a check: whoever could write the
+    folder ran code as the user of every scheduled run."""
+    import pickle
+
+    raw = _project_with_demo_data(tmp_path, monkeypatch)
+    first = load_dataset(raw)
+    (cache,) = _caches(tmp_path)
+    marker = tmp_path / "pwned.txt"
+    planted = cache.with_name(cache.name + ".pickle")  # the name the old cache had, for this very key
+    planted.write_bytes(pickle.dumps({name: _Planted(marker) for name in (*Dataset.TABLES, "inputs")}))
+    shutil.rmtree(cache)  # no cache of the new kind: the old code would have read the pickle
+    _frames_equal(first, load_dataset(raw))
+    assert not marker.exists()
+    assert not planted.exists()  # old pickles are deleted when a cache is written
+
+
+def _rewrite_meta(cache: Path, **changes) -> None:
+    meta = json.loads((cache / "dataset.json").read_text(encoding="utf-8"))
+    meta.update(changes)
+    (cache / "dataset.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "wrong key",
+        "no key",
+        "a table missing",
+        "a column's dtype",
+        "a column renamed",
+        "meta not json",
+        "inputs not a list",
+    ],
+)
+def test_a_cache_not_exactly_as_written_is_ignored_and_rebuilt(tmp_path, monkeypatch, tamper):
+    raw = _project_with_demo_data(tmp_path, monkeypatch)
+    first = load_dataset(raw)
+    (cache,) = _caches(tmp_path)
+    if tamper == "wrong key":
+        _rewrite_meta(cache, key="0" * 64)
+    elif tamper == "no key":
+        _rewrite_meta(cache, key=None)
+    elif tamper == "a table missing":
+        (cache / "commentary.parquet").unlink()
+    elif tamper == "a column's dtype":
+        values = pd.read_parquet(cache / "values.parquet")
+        values["value"] = values["value"].astype(str)  # figures as text
+        values.to_parquet(cache / "values.parquet")
+    elif tamper == "a column renamed":
+        pd.read_parquet(cache / "targets.parquet").rename(columns={"target": "goal"}).to_parquet(
+            cache / "targets.parquet"
+        )
+    elif tamper == "meta not json":
+        (cache / "dataset.json").write_text("{not json", encoding="utf-8")
+    elif tamper == "inputs not a list":
+        _rewrite_meta(cache, inputs="everything")
+    again = load_dataset(raw)  # never a crash: the inputs are read and checked again
+    _frames_equal(first, again)
+    assert len(_caches(tmp_path)) == 1
+    _frames_equal(first, load_dataset(raw))  # and the cache is whole again
+
+
+def test_cache_round_trip_keeps_dtypes_and_missing_values(tmp_path):
+    """Every dtype the tables use, text columns with None and NaN, through the cache as through a pickle."""
+    from kpitools.ingest.loaders import _read_cache, _write_cache
+
+    paths = Paths.from_data_dir(RAW)
+    ds = load_dataset(RAW)
+    ds.values = ds.values.assign(
+        note=pd.Series([None] * len(ds.values), dtype=object),
+        flag=pd.Series(["x", np.nan] * (len(ds.values) // 2) + ["x"] * (len(ds.values) % 2), dtype=object),
+        when=pd.Series(pd.to_datetime(["2025-03-31"] * len(ds.values))).astype("datetime64[s]"),
+    )
+    folder = tmp_path / "cache" / "dataset-test"
+    _write_cache(folder, "k" * 64, ds)
+    back = _read_cache(folder, "k" * 64, paths, ds.settings)
+    assert back is not None
+    _frames_equal(ds, back)
+    assert back.values["note"].map(type).eq(type(None)).all()
+    assert _read_cache(folder, "j" * 64, paths, ds.settings) is None

@@ -217,7 +217,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def leftovers(parent: Path) -> list[str]:
-    return [p.name for p in parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+    """Working folders left beside a pack (none: a pack that fails early does not even make its folder)."""
+    return [p.name for p in parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name] if parent.exists() else []
 
 
 @pytest.fixture
@@ -264,15 +265,25 @@ def test_build_pack_publishes_reports_index_manifest_and_attachments(pack_setup)
     assert leftovers(dest.parent) == []
 
 
-def test_a_failed_notebook_leaves_the_previous_pack_untouched(pack_setup):
+@pytest.mark.parametrize("where", ["given", "default"])
+def test_a_failed_notebook_leaves_the_previous_pack_untouched(pack_setup, monkeypatch, where):
     tmp_path, good, bad, attach, meta = pack_setup
+    processed = tmp_path / "processed"
+    monkeypatch.setenv("KPITOOLS_PROCESSED", str(processed))
+    failed_dir = processed / "failed" / "Nowhere"
+    options = {"failed_dir": failed_dir} if where == "given" else {}  # the default: data/processed/failed/<authority>
     dest = tmp_path / "outputs" / "Nowhere" / "2025-26_Q2"
-    packs.build_pack(dest, [good], {"authority": "Nowhere"}, meta=meta, attachments=[attach])
+    packs.build_pack(dest, [good], {"authority": "Nowhere"}, meta=meta, attachments=[attach], **options)
     before = snapshot(dest)
 
     with pytest.raises(ReportError) as info:
         packs.build_pack(
-            dest, [good, bad], {"authority": "Nowhere", "period": "2025-26 Q2"}, meta=meta, attachments=[attach]
+            dest,
+            [good, bad],
+            {"authority": "Nowhere", "period": "2025-26 Q2"},
+            meta=meta,
+            attachments=[attach],
+            **options,
         )
     message = str(info.value)
     assert "bad.ipynb" in message and "cell 3" in message
@@ -280,10 +291,16 @@ def test_a_failed_notebook_leaves_the_previous_pack_untouched(pack_setup):
     assert snapshot(dest) == before  # byte-identical
     kept = info.value.executed_notebook
     assert kept is not None and kept.exists() and kept.name == "bad.ipynb"
-    assert kept.parent.parent == dest.parent / ".failed" and kept.parent.name.startswith("2025-26_Q2-")
+    assert f"The executed notebook is kept for diagnosis: {kept}" in message
+    # kept out of outputs/ (a web server may publish it), in data/processed/failed/<authority>/<period>-<time>/
+    assert kept.parent.parent == failed_dir and kept.parent.name.startswith("2025-26_Q2-")
     executed = nbformat.read(str(kept), as_version=4)
     assert any(o.get("ename") == "ValueError" for c in executed.cells for o in c.get("outputs", []))
     assert leftovers(dest.parent) == []
+    # nothing but the published pack under outputs/ (the lock file aside), no working folder left in processed
+    assert sorted(p.name for p in (tmp_path / "outputs").rglob("*") if p.is_dir()) == ["2025-26_Q2", "Nowhere"]
+    assert [p.name for p in dest.parent.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in failed_dir.iterdir()] == [kept.parent.name]
 
 
 def test_a_missing_attachment_fails_before_anything_runs(pack_setup):

@@ -1,6 +1,7 @@
 """Scheduled runs: the schedule file, idempotent re-runs, --force, failures isolated, the run log."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,8 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tests" / "data" / "seed000"
 
 
-def kpitools(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kpitools.cli", *args], capture_output=True, text=True, cwd=cwd)
+def kpitools(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kpitools.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def write(path: Path, text: str) -> Path:
@@ -131,9 +138,11 @@ def test_run_builds_then_skips_unchanged_then_forces_then_rebuilds_changed(seed_
         manifest = json.loads((pack / "manifest.json").read_text())
         assert len(manifest["fingerprint"]) == 64
         assert (pack / "committee_scorecard.html").stat().st_size > 10_000
-        # tables scored from another data folder never land in the project's data/processed
+        # tables scored from another data folder: a working folder of the build's own, never the
+        # project's data/processed tables nor beside the pack under outputs/, and removed afterwards
         tables_dir = Path(manifest["parameters"]["tables_dir"])
         assert ROOT / "data" / "processed" not in tables_dir.parents and not tables_dir.exists()
+        assert out not in tables_dir.parents
     lines = _log_lines(out)
     assert lines[0].split()[1] == "start" and lines[-1].split()[1] == "end"
     assert lines[0].split()[3] == str(path)  # the schedule file, not its last notebook
@@ -165,19 +174,26 @@ def test_one_failing_pack_does_not_stop_the_others(seed_schedule, tmp_path):
     path, data, out = seed_schedule
     failing = _failing_copy(tmp_path, "E09000002")  # Barking and Dagenham
     path.write_text(path.read_text().replace("notebooks: [committee_scorecard]", f"notebooks: [{failing}]"))
-    r = kpitools("run", "--schedule", str(path), "--workers", "1")
+    processed = tmp_path / "processed"
+    env = {"KPITOOLS_PROCESSED": str(processed)}
+    r = kpitools("run", "--schedule", str(path), "--workers", "1", env=env)
     assert r.returncode == 3, r.stderr[-3000:]
     assert "2 packs: 1 done, 0 skipped, 1 failed" in r.stdout
     assert "Barking and Dagenham" in r.stderr and "deliberate failure for the test" in r.stderr
     assert "fails_for_one.ipynb failed in cell" in r.stderr
     assert (out / "Havering" / "2017-18_Q1" / "index.html").is_file()
     assert not (out / "Barking_and_Dagenham" / "2017-18_Q1").exists()
-    kept = list((out / "Barking_and_Dagenham" / ".failed").glob("*/fails_for_one.ipynb"))
-    assert len(kept) == 1  # the executed notebook is kept for the analyst to look at
+    # The executed notebook is kept for the analyst, in data/processed (private), never under outputs/
+    # where a web server publishing the packs would serve it; the log says where.
+    kept = list((processed / "failed" / "Barking_and_Dagenham").glob("2017-18_Q1-*/fails_for_one.ipynb"))
+    assert len(kept) == 1
+    assert [p for p in out.rglob("*") if p.name.startswith(".") and not p.name.endswith(".lock")] == []
+    assert list(out.rglob("*.ipynb")) == []
     failed = [line for line in _log_lines(out) if line.split()[1] == "failed"]
     assert len(failed) == 1 and "Barking and Dagenham (E09000002)" in failed[0]
+    assert f"The executed notebook is kept for diagnosis: {kept[0]}" in failed[0]
     # Only the failed pack is tried again.
-    r = kpitools("run", "--schedule", str(path))
+    r = kpitools("run", "--schedule", str(path), env=env)
     assert "2 packs: 0 done, 1 skipped, 1 failed" in r.stdout
 
 

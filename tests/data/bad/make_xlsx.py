@@ -90,11 +90,25 @@ def merged_cells() -> Workbook:
     return wb
 
 
+def formula_without_value() -> Workbook:
+    """Errors: values computed by formulas in a workbook written by a program, not saved by Excel: no
+    value is stored beside the formulas, and each would read as blank ("no data")."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "KPI extract"
+    ws.append(HEADER)
+    ws.append(["Havering", "REREFERRAL", "2024-25 Q1", "=E2/F2*100", 151, 884])  # row 2
+    ws.append(["Havering", "CIN_RATE", "2024-25 Q1", 307.3, None, None])  # row 3
+    ws.append(["Havering", "CP_REPEAT", "2024-25 Q1", "=E4/F4*100", 28, 118])  # row 4
+    return wb
+
+
 BUILDERS: dict[str, Callable[[], Workbook]] = {
     "xlsx_title_above_table.xlsx": title_above_table,
     "xlsx_cells_as_shown.xlsx": cells_as_shown,
     "xlsx_percent_and_date_cells.xlsx": percent_and_date_cells,
     "xlsx_merged_cells.xlsx": merged_cells,
+    "xlsx_formula_without_value.xlsx": formula_without_value,
 }
 
 
