@@ -4,7 +4,6 @@ The notebook used here is the committee scorecard with a 3-second cell added, so
 still being built when the run is stopped.
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from packs_on_disk import assert_whole, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tests" / "data" / "seed000"
@@ -23,25 +23,6 @@ AUTHORITIES = ["Havering", "Barking and Dagenham", "Bexley"]
 FOLDERS = ["Havering", "Barking_and_Dagenham", "Bexley"]
 
 pytestmark = pytest.mark.e2e
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def snapshot(pack: Path) -> dict[str, str]:
-    return {p.name: sha256(p) for p in sorted(pack.iterdir()) if p.is_file()}
-
-
-def assert_whole(pack: Path) -> dict:
-    """The pack's manifest lists every file it holds, with matching sizes and checksums."""
-    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
-    listed = {f["path"]: f for f in manifest["files"]}
-    on_disk = {p.name for p in pack.iterdir() if p.is_file()}
-    assert on_disk == set(listed) | {"manifest.json"}, pack
-    for name, f in listed.items():
-        assert (pack / name).stat().st_size == f["bytes"] and sha256(pack / name) == f["sha256"], (pack, name)
-    return manifest
 
 
 def visible_state(out: Path) -> dict[str, list[str]]:
