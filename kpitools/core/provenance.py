@@ -95,7 +95,7 @@ def data_files(raw: Path) -> list[Path]:
         raise InputError(
             [
                 Problem(
-                    _shown(p, raw),
+                    shown_path(p, raw),
                     None,
                     None,
                     None,
@@ -110,8 +110,9 @@ def data_files(raw: Path) -> list[Path]:
     return sorted(files)
 
 
-def _shown(path: Path, raw: Path) -> str:
-    """``raw/local/x.csv``: a path under the data folder as messages show it, links not followed."""
+def shown_path(path: Path, raw: Path) -> str:
+    """``raw/local/x.csv``: a path under the data folder as every message shows it (links not
+    followed, so the name is the one the analyst sees in the folder); a path elsewhere in full."""
     try:
         return str(Path(Path(raw).name) / Path(path).relative_to(raw))
     except ValueError:

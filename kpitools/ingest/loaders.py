@@ -44,7 +44,7 @@ from kpitools.core.config import (
 from kpitools.core.errors import InputError, Problem
 from kpitools.core.files import sha256_file, temp_dir
 from kpitools.core.periods import Period, containing_quarter, parse_periods, period_hint
-from kpitools.core.provenance import data_files, source_checksums
+from kpitools.core.provenance import data_files, shown_path, source_checksums
 from kpitools.core.values import EXPECTED_VALUE, ROUNDS_TO_ZERO, parse_values
 from kpitools.core.vocabulary import rank_polarity
 
@@ -102,11 +102,7 @@ class Dataset:
     TABLES: ClassVar[tuple[str, ...]] = ("indicators", "targets", "values", "commentary", "benchmarks", "neighbours")
 
 
-def _display(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve().parent))
-    except ValueError:
-        return str(path)
+_display = shown_path  # one way of naming a file in a message, for the loaders and the data-folder walk
 
 
 def _clean_header(columns) -> list[str]:

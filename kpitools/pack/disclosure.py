@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpitools.core.config import MAX_SHOWN_CHARS
 from kpitools.core.errors import ConfigError, InputError, Problem
 from kpitools.core.vocabulary import COMMENTARY_POLICIES
 from kpitools.pack.tables import PackTables
@@ -154,7 +155,8 @@ def number_mentions(text: Any, numbers: Iterable[float]) -> list[str]:
     return [w for _, w in sorted(found)]
 
 
-def _snippet(text: str, word: str, width: int = 80) -> str:
+def _snippet(text: str, word: str, width: int = MAX_SHOWN_CHARS) -> str:
+    """The words around ``word``, as long as any value a message quotes (:func:`kpitools.core.config.clip`)."""
     at = max(text.find(word), 0)
     start = max(at - width // 2, 0)
     piece = text[start : start + width].replace("\n", " ")
