@@ -57,13 +57,13 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/nbstripout --keep-id --verify notebooks/*.ipynb
+	$(BIN)/nbstripout --keep-id --verify notebooks/*/*.ipynb
 
 hooks: $(VENV)/.installed-test
 	$(BIN)/pre-commit install
 
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.default_url=/lab/tree/explore/workbench.ipynb
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench.py

@@ -69,7 +69,7 @@ def naive_loop(authorities: list[str], notebooks: list[str], work: Path) -> floa
             total += _run(
                 [
                     papermill,
-                    str(ROOT / "notebooks" / f"{nb}.ipynb"),
+                    str(ROOT / "notebooks" / "reports" / f"{nb}.ipynb"),
                     str(executed),
                     "-k",
                     KERNEL,
@@ -80,7 +80,7 @@ def naive_loop(authorities: list[str], notebooks: list[str], work: Path) -> floa
                     "period",
                     "latest",
                     "--cwd",
-                    str(ROOT / "notebooks"),
+                    str(ROOT / "notebooks" / "reports"),
                 ]
             )
             total += _run([jupyter, "nbconvert", "--to", "html", "--no-input", str(executed)])
@@ -129,7 +129,7 @@ def harness_medians(
     from kpitools.publish.kernels import run_notebook
 
     trivial = _trivial_notebook(work / "trivial.ipynb")
-    report_nb = ROOT / "notebooks" / f"{notebook}.ipynb"
+    report_nb = ROOT / "notebooks" / "reports" / f"{notebook}.ipynb"
     params = {"authority": authority, "period": period, "tables_dir": str(tables_dir)}
 
     def once(nb: Path, parameters: dict) -> float:

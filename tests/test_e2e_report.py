@@ -106,7 +106,7 @@ def test_failed_notebook_keeps_the_previous_pack(seed_pack, tmp_path):
     # a second run whose notebook raises: exit non-zero, name the cell, leave the good pack as it was
     before = {p.name: p.read_bytes() for p in seed_pack.iterdir()}
     notebooks = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", notebooks)
+    shutil.copytree(ROOT / "notebooks" / "reports", notebooks)
     nb = json.loads((notebooks / "committee_scorecard.ipynb").read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     code[2]["source"] = ["raise RuntimeError('deliberate failure for the test')\n"]

@@ -14,7 +14,7 @@ import pytest
 from kpitools._legacy import MOVED
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ["core", "ingest", "score", "pack", "present", "publish", "run"]
+STAGES = ["core", "ingest", "score", "pack", "present", "explore", "publish", "run"]
 
 
 @pytest.fixture(scope="module")

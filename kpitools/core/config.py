@@ -197,7 +197,7 @@ class Paths:
     raw: Path
     processed: Path
     outputs: Path
-    notebooks: Path
+    notebooks: Path  # the report notebooks kpitools report runs (notebooks/reports)
 
     @classmethod
     def from_data_dir(cls, data_dir: str | Path | None = None, outputs: str | Path | None = None) -> Paths:
@@ -211,7 +211,7 @@ class Paths:
             raw=raw,
             processed=Path(processed).resolve() if processed else root / "data" / "processed",
             outputs=Path(outputs).resolve() if outputs else root / "outputs",
-            notebooks=root / "notebooks",
+            notebooks=root / "notebooks" / "reports",
         )
 
     @property

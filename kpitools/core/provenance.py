@@ -47,17 +47,22 @@ def code_files(package_dir: Path | None = None) -> list[Path]:
     )
 
 
+# An analyst's draft (``havering_2025-26_q2_commentary.draft.csv``): never read until it is renamed.
+DRAFT_MARK = ".draft."
+
+
 def _skipped(name: str) -> bool:
-    """Not an input: hidden (``.archive/``, ``.DS_Store``), an Excel lock file (``~$extract.xlsx``)."""
-    return name.startswith((".", "~$"))
+    """Not an input: hidden (``.archive/``, ``.DS_Store``), an Excel lock file (``~$extract.xlsx``), a
+    draft (``*.draft.csv``)."""
+    return name.startswith((".", "~$")) or DRAFT_MARK in name.lower()
 
 
 def data_files(raw: Path) -> list[Path]:
     """Every file of a data folder, at any depth, that can be read: the one walk both the loaders
     and the fingerprint (:func:`input_files`) use.
 
-    Hidden files and folders (a name starting with ``.``), Excel's lock files (``~$...``) and ``*.md``
-    notes are left out: never read, never fingerprinted. A link (file or folder) to anything outside
+    Hidden files and folders (a name starting with ``.``), Excel's lock files (``~$...``), drafts
+    (``*.draft.csv``) and ``*.md`` notes are left out: never read, never fingerprinted. A link (file or folder) to anything outside
     the data folder is refused, never followed; a link inside it is followed (once).
 
     Raises

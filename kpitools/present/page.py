@@ -11,6 +11,7 @@ Every piece of text that comes from data is escaped with :func:`html.escape`.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import math
@@ -38,11 +39,101 @@ class Fragment(HTML):
         self.kpi_metadata = dict(metadata or {})
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None):  # noqa: ARG002  (IPython's protocol)
-        data = {"text/html": self.data}
+        # In a notebook the pack's stylesheet is not on the page: each output carries it, scoped to
+        # the output (so JupyterLab's own look is untouched); the exporter takes it off again.
+        data = {"text/html": in_notebook_style(self.data)}
         return data, ({TITLE_METADATA_KEY: self.kpi_metadata} if self.kpi_metadata else {})
 
     def __str__(self) -> str:  # handy in tests and when building the index page
         return self.data
+
+
+# --------------------------------------------------------------------------------------------
+# The pack's look in a notebook
+# --------------------------------------------------------------------------------------------
+
+NOTEBOOK_CLASS = "kpi-nb"
+_NOTEBOOK_OPEN = f'<div class="{NOTEBOOK_CLASS}" data-kpitools-notebook="1"><style>'
+_NOTEBOOK_WRAPPED = re.compile(re.escape(_NOTEBOOK_OPEN) + r".*?</style>(?P<body>.*)</div>\Z", re.S)
+# The page's own elements are the wrapper in a notebook (its <main> and its margins are the
+# notebook's); the print rules have no page to act on.
+_PAGE_ELEMENTS = {"html", "body", ":root"}
+_NOT_IN_A_NOTEBOOK = {"main"}
+
+
+def _scoped_selector(selector: str) -> str:
+    parts = []
+    for one in selector.split(","):
+        one = one.strip()
+        if one in _PAGE_ELEMENTS:
+            parts.append(f".{NOTEBOOK_CLASS}")
+        else:
+            parts.append(f".{NOTEBOOK_CLASS} {one}")
+    return ", ".join(parts)
+
+
+@functools.cache
+def notebook_css() -> str:
+    """The pack's stylesheet with every rule scoped to a notebook output (``.kpi-nb ...``).
+
+    ``body`` and ``:root`` become the output's wrapper; ``@media print`` and ``@page`` rules are left
+    out (printing a notebook is not printing the pack).
+
+    Examples
+    --------
+    >>> css = notebook_css()
+    >>> ".kpi-nb .kpi-rag--red {" in css, "@media print" in css, ".kpi-nb body" in css
+    (True, False, False)
+    """
+    import tinycss2  # nbconvert's own CSS parser (bleach[css]): only when a notebook shows a block
+
+    from kpitools.present import TEMPLATE_DIR, TEMPLATE_NAME
+
+    source = (TEMPLATE_DIR / TEMPLATE_NAME / "kpitools.css").read_text(encoding="utf-8")
+
+    def rules(nodes: Any) -> list[str]:
+        out = []
+        for node in nodes:
+            if node.type == "qualified-rule":
+                selector = tinycss2.serialize(node.prelude).strip()
+                if selector in _NOT_IN_A_NOTEBOOK:
+                    continue
+                out.append(f"{_scoped_selector(selector)} {{{tinycss2.serialize(node.content)}}}")
+            elif node.type == "at-rule" and node.lower_at_keyword == "media" and node.content is not None:
+                query = tinycss2.serialize(node.prelude).strip()
+                if "print" in query:
+                    continue
+                inner = tinycss2.parse_rule_list(node.content, skip_comments=True, skip_whitespace=True)
+                out.append(f"@media {query} {{{' '.join(rules(inner))}}}")
+        return out
+
+    top = tinycss2.parse_stylesheet(source, skip_comments=True, skip_whitespace=True)
+    # Tidy: the stylesheet's own line breaks and indents inside declarations add nothing here.
+    return re.sub(r"\s+", " ", " ".join(rules(top))) + _NOTEBOOK_ONLY
+
+
+# JupyterLab lays its output tables out fixed and centred (columns of equal width): the pack's own
+# column widths (the scorecard's indicator column) need the browser's automatic layout back.
+_NOTEBOOK_ONLY = f" .{NOTEBOOK_CLASS} table {{ table-layout: auto; margin-left: 0; margin-right: 0; }}"
+
+
+def in_notebook_style(body: str) -> str:
+    """A block's HTML as a notebook shows it: wrapped with the pack's stylesheet, scoped to it."""
+    return f"{_NOTEBOOK_OPEN}{notebook_css()}</style>{body}</div>"
+
+
+def without_notebook_style(html_text: str) -> str:
+    """The block's own HTML again (what the exporter puts in the pack): see :func:`in_notebook_style`.
+
+    Examples
+    --------
+    >>> without_notebook_style(in_notebook_style("<p>Hello</p>"))
+    '<p>Hello</p>'
+    >>> without_notebook_style("<p>Not wrapped</p>")
+    '<p>Not wrapped</p>'
+    """
+    m = _NOTEBOOK_WRAPPED.match(html_text)
+    return m.group("body") if m else html_text
 
 
 _ids = itertools.count(1)

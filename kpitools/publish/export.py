@@ -3,6 +3,7 @@ checking its outputs keep the pack's promises (no script, nothing remote, every 
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from pathlib import Path
@@ -22,9 +23,47 @@ _REMOTE = re.compile(
 )
 
 
+# What a report notebook shows instead of a chart or table the pack cannot hold: a described SVG
+# figure and an accessible table (worked example in notebooks/reports/committee_scorecard.ipynb).
+SUPPORTED_WAY = (
+    "show a chart as a described figure, display(render.svg_figure(chart, alt_text=..., caption=..., "
+    "data_table_df=...)), and a table as display(render.data_table(frame, caption=...)), with "
+    "`from kpitools.present import render` (see 'Adding a section of your own' in "
+    "notebooks/reports/committee_scorecard.ipynb)"
+)
+# Outputs that need a script to be seen: a live chart, a widget, JavaScript.
+_SCRIPTED = re.compile(r"^application/(?:vnd\.vega(?:lite)?\.v\d+\+json|javascript|vnd\.jupyter\.widget-view\+json)$")
+
+
+_VEGA_EMBED = re.compile(r"vegaEmbed|vega-embed|vega-lite", re.I)
+
+
+def _what_it_is(mime: str) -> str:
+    if "vega" in mime:
+        return "an interactive Altair or Vega chart"
+    if "widget" in mime:
+        return "an interactive widget"
+    return "JavaScript"
+
+
+def _without_notebook_style(nb: Any) -> None:
+    """The pack's blocks carry its stylesheet in a notebook (:func:`kpitools.present.page.in_notebook_style`);
+    the pack's page has it once, in its head."""
+    from kpitools.present.page import without_notebook_style
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = output.get("data") or {}
+            text = data.get("text/html")
+            if isinstance(text, list):
+                text = "".join(text)
+            if isinstance(text, str):
+                data["text/html"] = without_notebook_style(text)
+
+
 def _check_outputs(nb: Any, name: str) -> None:
     """Refuse outputs that would break the pack's promises: images without a text alternative,
-    scripts, or anything loaded from the network."""
+    scripts, live charts, or anything loaded from the network."""
     problems = []
     for index, cell in enumerate(nb.cells):
         if cell.get("cell_type") != "code":
@@ -32,22 +71,35 @@ def _check_outputs(nb: Any, name: str) -> None:
         for output in cell.get("outputs", []):
             data = output.get("data", {}) or {}
             md = output.get("metadata", {}) or {}
+            scripted = sorted(m for m in data if _SCRIPTED.match(m))
+            if scripted:
+                problems.append(
+                    f"cell {index + 1} shows {_what_it_is(scripted[0])} ({scripted[0]}), which the pack cannot "
+                    f"hold: its pages have no script and must work on paper and offline. Instead, {SUPPORTED_WAY}"
+                )
+                continue
             for mime in ("image/png", "image/jpeg", "image/svg+xml"):
                 if mime in data and "text/html" not in data:
                     alt = (md.get(mime) or {}).get("alt") if isinstance(md.get(mime), dict) else None
                     if not (alt or md.get("alt")):
                         problems.append(
-                            f"cell {index + 1} shows an image ({mime}) without a text alternative; "
-                            "use kpitools.present.render.svg_figure"
+                            f"cell {index + 1} shows an image ({mime}) without a text alternative. "
+                            f"Instead, {SUPPORTED_WAY}"
                         )
             html_text = data.get("text/html")
             if isinstance(html_text, list):
                 html_text = "".join(html_text)
             remote = _REMOTE.search(html_text) if html_text else None
-            if remote:
+            if remote and html_text and _VEGA_EMBED.search(html_text):
+                # Altair's HTML renderers: a chart drawn by a script in the page
+                problems.append(
+                    f"cell {index + 1} shows {_what_it_is('vega')} (text/html with a script), which the pack "
+                    f"cannot hold: its pages have no script and must work on paper and offline. Instead, {SUPPORTED_WAY}"
+                )
+            elif remote:
                 problems.append(
                     f"cell {index + 1} outputs HTML with a script or a remote resource "
-                    f"({remote.group(0)!r}); the pack must work offline"
+                    f"({remote.group(0)!r}); the pack must work offline. Instead, {SUPPORTED_WAY}"
                 )
     if problems:
         raise ReportError(f"{name} cannot be exported:\n  - " + "\n  - ".join(problems))
@@ -145,8 +197,9 @@ def export_html(executed_nb_path_or_node: str | Path | Any, out_html: str | Path
         nb = nbformat.read(str(src), as_version=4)
         name, folder = src.name, str(src.parent)
     else:
-        nb = executed_nb_path_or_node
+        nb = copy.deepcopy(executed_nb_path_or_node)  # the caller's notebook stays as it was
         name, folder = "notebook", str(Path.cwd())
+    _without_notebook_style(nb)
     _check_outputs(nb, name)
     page_title = title or _find_title(nb) or nb.metadata.get("title") or Path(name).stem
     out = Path(out_html)

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,6 +90,25 @@ def notebook_path(notebook: str, notebooks_dir: Path) -> Path:
     if notebook.endswith(".ipynb") or "/" in notebook or os.sep in notebook:
         return Path(notebook)
     return notebooks_dir / f"{notebook}.ipynb"
+
+
+def report_parameters(
+    request: PackRequest, meta: Mapping[str, Any], tables_dir: Path, data_dir: Path
+) -> dict[str, Any]:
+    """What every report notebook's ``parameters`` cell is given (papermill replaces those values).
+
+    The report notebooks declare exactly these names (a test checks them with papermill's own
+    inspection): the authority's code, the period's label, the comparators' codes, the indicator
+    ids asked for, and where the scored tables and the data are.
+    """
+    return {
+        "authority": request.authority.code,
+        "period": str(meta["period"]),
+        "comparators": list(meta["comparator_codes"]),
+        "indicators": list(request.indicators),
+        "tables_dir": str(tables_dir),
+        "data_dir": str(data_dir),
+    }
 
 
 def environment_digest(paths: Paths, notebooks_dir: Path | None = None) -> dict[str, Any]:
@@ -308,14 +327,7 @@ def build_one(
                 json_file = write_scorecard(tables.scorecard, tables.meta, tables_dir / f"{stem}.json")
             except OSError as exc:
                 raise WriteError.from_os_error(exc, "the scored tables", tables_parent) from None
-            parameters = {
-                "authority": request.authority.code,
-                "period": period_label,
-                "comparators": list(tables.meta["comparator_codes"]),
-                "indicators": list(request.indicators),
-                "tables_dir": str(tables_dir),
-                "data_dir": str(paths.raw),
-            }
+            parameters = report_parameters(request, tables.meta, tables_dir, paths.raw)
             t = time.perf_counter()
             result = build_pack(
                 final,

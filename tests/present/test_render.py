@@ -226,7 +226,7 @@ def test_title_block_carries_the_page_title():
     assert "<h1>Havering: Committee scorecard</h1>" in fragment.data
     assert "Children and Learning Overview and Scrutiny Sub-Committee" in fragment.data
     data, metadata = fragment._repr_mimebundle_()
-    assert data == {"text/html": fragment.data}
+    assert data == {"text/html": render.in_notebook_style(fragment.data)}  # styled in a notebook
     assert metadata == {"kpitools": {"title": "Havering: Committee scorecard, 2025-26 Q2"}}
 
 

@@ -150,11 +150,11 @@ def test_a_notebook_run_by_hand_shows_what_the_stored_sections_show(tmp_path, kp
             **params,
         }
         out = run_notebook(
-            ROOT / "notebooks" / "committee_scorecard.ipynb",
+            ROOT / "notebooks" / "reports" / "committee_scorecard.ipynb",
             tmp_path / f"{route}.ipynb",
             params,
             kpitools_kernel,
-            cwd=ROOT / "notebooks",
+            cwd=ROOT / "notebooks" / "reports",
         )
         html = export_html(out, tmp_path / f"{route}.html").read_text(encoding="utf-8")
         html = re.sub(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d[^\"<]*", "ISO", html)
@@ -200,7 +200,7 @@ def test_the_exploration_notebook_reads_a_stored_pack(tmp_path, kpitools_kernel,
         tmp_path / "exploration.ipynb",
         params,
         kpitools_kernel,
-        cwd=ROOT / "notebooks",
+        cwd=ROOT / "notebooks" / "reports",
     )
     text = json.dumps(json.loads(out.read_text(encoding="utf-8"))["cells"])
     for ind in seed_tables.meta["indicators"]:

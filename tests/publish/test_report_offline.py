@@ -160,6 +160,53 @@ def test_export_refuses_scripts_and_remote_resources(tmp_path, bad):
         export_html(nb, tmp_path / "x.html")
 
 
+def test_the_notebook_styling_of_each_block_stays_out_of_the_pack(exported):
+    # In a notebook every block carries the pack's stylesheet (scoped to it); the page has it once.
+    nb = sample_notebook()
+    shown = [o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+    assert shown and all(h.startswith('<div class="kpi-nb" data-kpitools-notebook="1">') for h in shown)
+    html = exported.read_text(encoding="utf-8")
+    assert html.count("<style") == 1
+    assert "data-kpitools-notebook" not in html and "kpi-nb" not in html
+    assert '<header class="kpi-title">' in html
+
+
+def test_export_leaves_the_callers_notebook_as_it_was(tmp_path):
+    nb = sample_notebook()
+    before = nbformat.writes(nb)
+    export_html(nb, tmp_path / "x.html")
+    assert nbformat.writes(nb) == before
+
+
+@pytest.mark.parametrize(
+    ("mime", "what"),
+    [
+        ("application/vnd.vegalite.v6+json", "an interactive Altair or Vega chart"),
+        ("application/vnd.vegalite.v5+json", "an interactive Altair or Vega chart"),
+        ("application/vnd.vega.v5+json", "an interactive Altair or Vega chart"),
+        ("application/javascript", "JavaScript"),
+        ("application/vnd.jupyter.widget-view+json", "an interactive widget"),
+    ],
+)
+def test_export_refuses_a_live_chart_and_names_the_supported_way(tmp_path, mime, what):
+    # An Altair chart displayed in a report notebook: the message says what to do instead.
+    payload = "console.log(1)" if mime == "application/javascript" else {"$schema": "x"}
+    chart_output = new_output("display_data", data={mime: payload, "text/plain": "alt.Chart(...)"})
+    nb = new_notebook(
+        cells=[
+            new_code_cell("display(page.heading('x'))", outputs=[output_of(render.heading("Trends", 2))]),
+            new_code_cell("chart", outputs=[chart_output]),
+        ]
+    )
+    with pytest.raises(ReportError) as caught:
+        export_html(nb, tmp_path / "x.html")
+    message = str(caught.value)
+    assert f"cell 2 shows {what} ({mime})" in message
+    assert "render.svg_figure(chart, alt_text=" in message and "render.data_table(frame, caption=" in message
+    assert "Adding a section of your own" in message and "committee_scorecard.ipynb" in message
+    assert not (tmp_path / "x.html").exists()
+
+
 @pytest.mark.browser
 def test_page_renders_offline_in_chromium(exported, offline_page, tmp_path):
     page, attempts = offline_page
@@ -336,7 +383,10 @@ def test_real_pack_on_the_demo_data(tmp_path, kpitools_kernel):
     dest = tmp_path / "outputs" / "Havering" / "pack"
     result = packs.build_pack(
         dest,
-        [root / "notebooks" / "committee_scorecard.ipynb", root / "notebooks" / "benchmark_comparison.ipynb"],
+        [
+            root / "notebooks" / "reports" / "committee_scorecard.ipynb",
+            root / "notebooks" / "reports" / "benchmark_comparison.ipynb",
+        ],
         {
             "authority": "Havering",
             "period": tables.meta["period"],

@@ -84,7 +84,7 @@ def run(schedule: Path) -> subprocess.CompletedProcess:
 def test_a_stopped_batch_leaves_only_whole_packs_and_a_rerun_finishes_it(tmp_path, kpitools_kernel):
     data = tmp_path / "data"
     shutil.copytree(SEED, data)
-    nb = nbformat.read(str(ROOT / "notebooks" / "committee_scorecard.ipynb"), as_version=4)
+    nb = nbformat.read(str(ROOT / "notebooks" / "reports" / "committee_scorecard.ipynb"), as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(3)"))
     nbformat.write(nb, str(tmp_path / "slow_scorecard.ipynb"))
     schedule = tmp_path / "schedule.yaml"

@@ -89,7 +89,7 @@ def test_missing_schedule_file_is_a_clear_error(tmp_path):
 
 def _failing_copy(tmp_path: Path, authority_code: str) -> Path:
     """The committee scorecard with one more cell that fails for one authority."""
-    nb = nbformat.read(str(ROOT / "notebooks" / "committee_scorecard.ipynb"), as_version=4)
+    nb = nbformat.read(str(ROOT / "notebooks" / "reports" / "committee_scorecard.ipynb"), as_version=4)
     nb.cells.append(
         nbformat.v4.new_code_cell(
             f"if authority == {authority_code!r}:\n    raise ValueError('deliberate failure for the test')"

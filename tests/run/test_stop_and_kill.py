@@ -130,7 +130,7 @@ def kpitools_cmd(*args: str) -> list[str]:
 def test_workers_do_not_outlive_a_killed_run(tmp_path, kpitools_kernel):
     data = tmp_path / "data"
     shutil.copytree(SEED, data)
-    slow_copy(ROOT / "notebooks" / "committee_scorecard.ipynb", tmp_path / "slow_scorecard.ipynb")
+    slow_copy(ROOT / "notebooks" / "reports" / "committee_scorecard.ipynb", tmp_path / "slow_scorecard.ipynb")
     schedule = tmp_path / "schedule.yaml"
     schedule.write_text(
         f"authorities: {json.dumps(AUTHORITIES)}\nperiods: [2017-18 Q1]\n"
@@ -201,9 +201,9 @@ def test_workers_do_not_outlive_a_killed_run(tmp_path, kpitools_kernel):
 @pytest.mark.e2e
 def test_report_stops_on_sigterm_cleans_up_and_keeps_the_previous_pack(tmp_path, kpitools_kernel):
     home = tmp_path / "home"  # KPITOOLS_HOME: the report notebooks are the slow copies
-    (home / "notebooks").mkdir(parents=True)
+    (home / "notebooks" / "reports").mkdir(parents=True)
     for name in ("committee_scorecard", "benchmark_comparison"):
-        slow_copy(ROOT / "notebooks" / f"{name}.ipynb", home / "notebooks" / f"{name}.ipynb")
+        slow_copy(ROOT / "notebooks" / "reports" / f"{name}.ipynb", home / "notebooks" / "reports" / f"{name}.ipynb")
     out, processed = tmp_path / "outputs", tmp_path / "processed"
     # The kernels' sockets and connection files go in TMPDIR: a short one of the test's own (a Unix
     # socket's path must fit in 107 characters, which tmp_path under pytest-xdist may not).
