@@ -9,6 +9,7 @@ import pytest
 from conftest import sample_benchmarks, sample_comparison, sample_history, sample_meta, sample_scorecard, sample_summary
 
 from kpitools.present import charts, render
+from kpitools.present.page import in_notebook_style
 
 SCRIPT = "<script>alert('x')</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -226,7 +227,7 @@ def test_title_block_carries_the_page_title():
     assert "<h1>Havering: Committee scorecard</h1>" in fragment.data
     assert "Children and Learning Overview and Scrutiny Sub-Committee" in fragment.data
     data, metadata = fragment._repr_mimebundle_()
-    assert data == {"text/html": render.in_notebook_style(fragment.data)}  # styled in a notebook
+    assert data == {"text/html": in_notebook_style(fragment.data)}  # styled in a notebook
     assert metadata == {"kpitools": {"title": "Havering: Committee scorecard, 2025-26 Q2"}}
 
 
