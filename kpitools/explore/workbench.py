@@ -21,7 +21,7 @@ from kpitools.present import charts, render
 from kpitools.present.charts.formatting import format_value
 from kpitools.present.charts.style import RAG_COLOURS
 from kpitools.present.live import LiveChart, enable_altair
-from kpitools.present.page import Fragment, in_notebook_style
+from kpitools.present.page import Fragment, _period_text, in_notebook_style
 
 _current: Workbench | None = None
 
@@ -261,8 +261,8 @@ class Workbench:
     def _repr_html_(self) -> str:
         sentences = " ".join(self.meta.get("summary_sentences") or [])
         return in_notebook_style(
-            f"<p><strong>{render.esc(self.name)}, {render.esc(self.period)}</strong> "
-            f"({render.esc(self.meta.get('period_label') or '')}). {render.esc(sentences)}</p>"
+            f"<p><strong>{render.esc(self.name)}, {render.esc(_period_text(self.meta))}</strong>. "
+            f"{render.esc(sentences)}</p>"
             f"<p>Indicators: {render.esc(', '.join(self.ids()))}.</p>"
         )
 

@@ -21,7 +21,9 @@ def test_open_scores_the_authority_period_and_comparators_asked_for(havering):
     assert "CP_REPEAT" in havering.ids()
     assert explore.current() is havering
     html = havering._repr_html_()
-    assert "Havering, 2025-26 Q2" in html and "Performance data is available for" in html
+    assert (
+        "Havering, July to September 2025 (2025-26 Q2)</strong>" in html and "Performance data is available for" in html
+    )
 
 
 def test_another_period_and_no_comparators_is_another_pack():
@@ -39,7 +41,7 @@ def test_indicator_in_detail_has_live_charts_figures_and_the_packs_sentence(have
     assert view.row["indicator_id"] == "CP_REPEAT"
     assert view.sentence == row["sentence"] and view.sentence
     assert isinstance(view.chart, LiveChart) and isinstance(view.comparison, LiveChart)
-    trend = view.chart._repr_mimebundle_()
+    trend, _ = view.chart._repr_mimebundle_()
     assert VEGA_MIMETYPE in trend and trend["text/plain"].startswith("Line chart")
     names = {v.get("series") for d in view.chart.spec["datasets"].values() for v in d}
     assert {"Havering", "Target", "London (annual)", "England (annual)"} <= names
@@ -103,7 +105,7 @@ def test_every_indicator_in_one_live_chart(havering):
     assert isinstance(chart, LiveChart)
     pick = next(p for p in chart.spec["params"] if p["name"] == "indicator_pick")
     assert len(pick["bind"]["options"]) >= len(havering.meta["benchmarked"])
-    vega = chart._repr_mimebundle_()[VEGA_MIMETYPE]
+    vega = chart._repr_mimebundle_()[0][VEGA_MIMETYPE]
     assert any(s.get("name") == "indicator_pick" and "bind" in s for s in vega["signals"])
 
 

@@ -45,7 +45,10 @@ def test_live_chart_object_shows_itself_and_keeps_its_spec():
     spec = charts.summary_spec(sample_tables().summary)
     chart = LiveChart(spec, "Bar chart of ratings")
     assert chart.to_dict() == spec and chart.to_dict() is not spec
-    assert chart._repr_mimebundle_()["text/plain"] == "Bar chart of ratings"
+    data, metadata = chart._repr_mimebundle_()
+    assert data["text/plain"] == "Bar chart of ratings"
+    # drawn as SVG (text stays text), not on JupyterLab's default canvas
+    assert metadata == {VEGA_MIMETYPE: {"embed_options": {"renderer": "svg"}}}
     assert live(charts.summary_chart(sample_tables().summary)).spec["$schema"].startswith("https://vega.github.io/")
 
 
@@ -55,9 +58,8 @@ def test_altair_charts_of_the_analysts_own_draw_the_same_live_way():
         enable_altair()
         assert alt.renderers.active == "kpitools"
         chart = alt.Chart(alt.Data(values=[{"x": 1, "y": 2}])).mark_point().encode(x="x:Q", y="y:Q")
-        bundle = chart._repr_mimebundle_()
-        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
-        assert VEGA_MIMETYPE in bundle
+        bundle, metadata = chart._repr_mimebundle_()
+        assert VEGA_MIMETYPE in bundle and metadata[VEGA_MIMETYPE]["embed_options"]["renderer"] == "svg"
         assert not any(k.startswith("application/vnd.vegalite") for k in bundle)
     finally:
         alt.renderers.enable(before)
