@@ -38,13 +38,25 @@ STATUS_WORDS = {
     "not due": "Not due",
     "not a target measure": "Not a target measure",
 }
+# The framework's codes as a reader says them (the notes never show a code).
+MEASURE_WORDS = {
+    "snapshot": "a snapshot at the end of the period",
+    "ytd": "the year to date (April to the end of the period)",
+    "rolling12": "the 12 months to the end of the period",
+}
+FREQUENCY_WORDS = {
+    "monthly": "monthly",
+    "quarterly": "quarterly",
+    "biannual": "twice a year (Q2 and Q4)",
+    "annual": "once a year (Q4)",
+}
 STATUS_MEANINGS = {
     "rated": "The value has been compared with its target and given a RAG rating.",
     "no data": "No value was supplied for the period, so the indicator is not rated.",
-    "suppressed": "The value is suppressed (for example a small number withheld to protect privacy), "
+    "suppressed": "The value is suppressed in the data supplied (for example to protect confidentiality), "
     "so the indicator is not rated.",
     "no target": "No target has been set for the period, so the indicator is not rated.",
-    "not due": "The indicator is not reported in this period (for example a biannual indicator in Q1 or Q3).",
+    "not due": "The indicator is not reported in this period (for example one reported twice a year, in Q1 or Q3).",
     "not a target measure": "The indicator is monitored for context only and never rated.",
 }
 

@@ -229,13 +229,14 @@ class Workbench:
         tables; the sentence the pack says of it."""
         row = self.row(indicator_id)
         t = self.tables
-        trend = charts.trend_spec(t.history, t.benchmarks, row, authority_name=self.name, interactive=True)
-        trend_text = charts.describe_trend(t.history, t.benchmarks, row, authority_name=self.name)
+        who: dict[str, Any] = {"authority_name": self.name, "comparators": self.meta.get("comparators")}
+        trend = charts.trend_spec(t.history, t.benchmarks, row, interactive=True, **who)
+        trend_text = charts.describe_trend(t.history, t.benchmarks, row, **who)
         comparison = None
         if str(row["indicator_id"]) in set(self.meta.get("benchmarked") or []):
             spec = charts.comparison_spec(t.comparison, row)
             comparison = LiveChart(spec, charts.describe_comparison(t.comparison, row))
-        figures = charts.trend_tables(t.history, t.benchmarks, row, authority_name=self.name)
+        figures = charts.trend_tables(t.history, t.benchmarks, row, **who)
         return IndicatorView(
             row=row,
             sentence=str(row.get("sentence") or ""),
@@ -248,7 +249,9 @@ class Workbench:
         """Every indicator in one live chart: pick one from the drop-down, click the legend to pick out
         a series, hover for the figures."""
         t = self.tables
-        spec = charts.explorer_spec(t.history, t.benchmarks, t.scorecard, authority_name=self.name)
+        spec = charts.explorer_spec(
+            t.history, t.benchmarks, t.scorecard, authority_name=self.name, comparators=self.meta.get("comparators")
+        )
         return LiveChart(spec, f"Every indicator of {self.name}, {self.period}: pick one from the drop-down.")
 
     def draft_commentary(self) -> CommentaryDraft:

@@ -20,6 +20,7 @@ from kpitools import __version__
 from kpitools.core.authorities import Authority, resolve
 from kpitools.core.errors import ConfigError, PeriodError
 from kpitools.core.files import atomic_path
+from kpitools.core.numbers import round_figures, round_significant
 from kpitools.core.periods import Period
 from kpitools.core.vocabulary import POLARITY_TEXT
 from kpitools.ingest.loaders import Dataset
@@ -294,12 +295,64 @@ def excel_safe(card: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# the scorecard's columns that hold a figure in the indicator's unit: written at the indicator's precision
+FIGURE_COLUMNS = (
+    "value",
+    "target",
+    "target_annual",
+    "lower",
+    "upper",
+    "previous_value",
+    "last_year_value",
+    "published_value",
+    "london",
+    "england",
+    "sn_mean",
+    "comparator_mean",
+)
+
+
+def figures_as_shown(card: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every figure at the precision the pack shows it, still a number.
+
+    The figure columns (:data:`FIGURE_COLUMNS`) are rounded half away from zero to the row's
+    ``decimals`` (:func:`kpitools.core.numbers.round_figures`, the rule of every figure in the pack:
+    ``21.619999999999997`` at 1 decimal is ``21.6``); every other float column (``tolerance``,
+    ``numerator``...) and a figure without ``decimals`` loses only its float noise (10 significant
+    digits).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"decimals": [1, 0], "value": [21.619999999999997, 12.5], "tolerance": [0.1 + 0.2, 2.0]})
+    >>> figures_as_shown(c).to_dict("list")
+    {'decimals': [1, 0], 'value': [21.6, 13.0], 'tolerance': [0.3, 2.0]}
+    """
+    out = card.copy()
+    decimals = (
+        pd.to_numeric(out["decimals"], errors="coerce").astype("float64").to_numpy()
+        if "decimals" in out.columns
+        else np.full(len(out), np.nan)
+    )
+    known = ~np.isnan(decimals)
+    for col in out.columns:
+        if not pd.api.types.is_float_dtype(out[col]) or isinstance(out[col].dtype, pd.ArrowDtype):
+            continue
+        x = out[col].astype("float64").to_numpy()
+        tidy = round_significant(x)
+        if col in FIGURE_COLUMNS and known.any():
+            tidy = np.where(known, round_figures(x, np.where(known, decimals, 0.0)), tidy)
+        out[col] = pd.Series(tidy, index=out.index, dtype=out[col].dtype)
+    return out
+
+
 def write_scorecard(card: pd.DataFrame, meta: Mapping[str, Any], out: Path) -> Path:
     """Write the scorecard as CSV (every text cell safe to open in Excel: :func:`excel_safe`) or
-    JSON (the text as written: data for programs, not a sheet), by extension, atomically."""
+    JSON (the text as written: data for programs, not a sheet), by extension, atomically; the
+    figures at the precision the pack shows them, as numbers (:func:`figures_as_shown`)."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".json"):
         raise ConfigError(f"--out {out}: the file name must end in .csv or .json")
+    card = figures_as_shown(card)
     with atomic_path(out) as tmp:
         if suffix == ".csv":
             # RFC 4180 line ends, so that a carriage return inside a cell is quoted, not a new row

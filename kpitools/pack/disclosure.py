@@ -24,7 +24,9 @@ withheld figures. The rules, with the guidance they follow, are in ``docs/disclo
    exit 2 naming the file and row (the default), or withholds that text
    (``publication.commentary_with_withheld_figures: withhold``).
 
-A withheld figure this period is not rated: its status is ``suppressed`` and its reason says why.
+A withheld figure this period keeps its rating: the row keeps its RAG, its direction of travel (but
+never "same" beside a figure that is shown, which would give the withheld one back), its place in
+Improvements required and its count in the summary; only the figure reads "withheld".
 The draft pack for officers (no ``--publish``) shows every figure.
 """
 
@@ -275,8 +277,8 @@ def withhold_small_numbers(tables: PackTables, below: float = DEFAULT_THRESHOLD,
     Returns
     -------
     PackTables
-        With the withheld figures blank, their scorecard rows ``suppressed`` and the summary,
-        sentences and ``meta`` (``disclosure``) updated.
+        With the withheld figures blank (their ratings kept) and the summary, sentences and
+        ``meta`` (``disclosure``) updated.
 
     Examples
     --------
@@ -285,7 +287,7 @@ def withhold_small_numbers(tables: PackTables, below: float = DEFAULT_THRESHOLD,
     >>> t = PackTables(meta={}, scorecard=card, summary=pd.DataFrame(), history=pd.DataFrame(),
     ...                benchmarks=pd.DataFrame(), comparison=pd.DataFrame())
     >>> withhold_small_numbers(t).scorecard[["value", "status", "rag"]].values.tolist()
-    [[nan, 'suppressed', '']]
+    [[nan, 'rated', 'Red']]
     """
     from kpitools.score.summary import summarise, summary_sentences
     from kpitools.score.text import format_values, sentences
@@ -335,17 +337,12 @@ def withhold_small_numbers(tables: PackTables, below: float = DEFAULT_THRESHOLD,
         same_year = card["previous_value"].notna() & ids.isin(ytd) & ~card["period"].astype(str).str.endswith("Q1")
         for ind, v in zip(ids[now & same_year], (card["value"] - card["previous_value"])[now & same_year]):
             remember(ind, v)
+    # The rating stays (a committee must still hear that care proceedings are Red): it was worked out
+    # from the figure before it is withheld, and so is the sentence that says where it stands.
+    rated_as = card.copy()
     for col in ("value", "numerator", "denominator"):
         if col in card.columns:
             card.loc[now, col] = np.nan
-    if "status" in card.columns:
-        card.loc[now, "status"] = "suppressed"
-        card.loc[now, "rag"] = ""
-        if "status_reason" in card.columns:
-            card.loc[now, "status_reason"] = (
-                f"value suppressed: withheld for publication (a count of 1 to {math.ceil(below) - 1}, "
-                "or a figure from which one could be worked out)"
-            )
 
     # Previous and last year's figures withheld in the history are withheld here too; rule 5's
     # directions go with them.
@@ -369,8 +366,13 @@ def withhold_small_numbers(tables: PackTables, below: float = DEFAULT_THRESHOLD,
             card.loc[hide, col] = np.nan
     for col, dot in (("previous_value", "dot_short"), ("last_year_value", "dot_long")):
         if dot in card.columns:
-            gone = now | (before[col].notna() & card[col].isna()).to_numpy() if col in before else now
+            # "same" beside a withheld figure gives it back (it equals the one compared with); "better"
+            # or "worse" does not. A withheld figure compared with takes its direction with it.
+            gone = now & card[dot].eq("same").to_numpy()
+            if col in before:
+                gone |= (before[col].notna() & card[col].isna()).to_numpy()
             card.loc[gone, dot] = ""
+            rated_as[dot] = card[dot]
 
     benchmarks = tables.benchmarks.copy()
     if not benchmarks.empty:
@@ -410,7 +412,7 @@ def withhold_small_numbers(tables: PackTables, below: float = DEFAULT_THRESHOLD,
         text = format_values(card["value"], card["unit"], card["decimals"])
         card["value_text"] = np.where(now, WITHHELD_TEXT, text)
     if {"title", "polarity", "target"} <= set(card.columns):
-        card["sentence"] = sentences(card)
+        card["sentence"] = sentences(rated_as)  # where it stands against target: no figure is quoted
     card, problems = _free_text(card, withheld, free_text, tables.meta.get("commentary_sources") or {})
     if problems:
         raise InputError(problems)

@@ -180,9 +180,29 @@ def _text(value: Any) -> str:
     return "" if is_missing(value) else str(value).strip()
 
 
+_OPENS_AFTER = r"(^|[\s(\[{\u2014\u2013/-])"
+
+
+def curly_quotes(text: str) -> str:
+    """Straight quotes as the pack's generated sentences write them (one quote style on a page).
+
+    A quote at the start or after a space or bracket opens; any other closes, and so is an
+    apostrophe (which typesetting writes as a closing quote).
+
+    Examples
+    --------
+    >>> curly_quotes("'Re-referrals' is on target; the children's (early help) offer")
+    '‘Re-referrals’ is on target; the children’s (early help) offer'
+    """
+    text = re.sub(_OPENS_AFTER + "'", "\\1\u2018", text)
+    text = re.sub(_OPENS_AFTER + '"', "\\1\u201c", text)
+    return text.replace("'", "\u2019").replace('"', "\u201d")
+
+
 def _paragraphs(text: Any, cls: str | None = None) -> str:
-    """Commentary as paragraphs: blank lines split paragraphs, single newlines become breaks."""
-    t = _text(text)
+    """Commentary as paragraphs: blank lines split paragraphs, single newlines become breaks; quotes
+    curly, as the generated sentences have them."""
+    t = curly_quotes(_text(text))
     if not t:
         return ""
     attr = f' class="{cls}"' if cls else ""

@@ -24,7 +24,14 @@ from typing import Any
 
 import pandas as pd
 
-from kpitools.core.vocabulary import BAND_RULE, RAG_SCHEME_RULES, STATUS_MEANINGS, STATUS_WORDS
+from kpitools.core.vocabulary import (
+    BAND_RULE,
+    FREQUENCY_WORDS,
+    MEASURE_WORDS,
+    RAG_SCHEME_RULES,
+    STATUS_MEANINGS,
+    STATUS_WORDS,
+)
 from kpitools.present import charts as _charts
 from kpitools.present.charts import format_value
 
@@ -222,7 +229,9 @@ def svg_figure(
     details = f'<details class="kpi-data"><summary>{esc(summary_text)}</summary>{tables}</details>' if tables else ""
     return Fragment(
         f'<figure class="kpi-figure" role="group" aria-labelledby="{cap_id}">'
-        f'<div class="kpi-chart-wrap">{svg}</div>'
+        # the box scrolls sideways on a phone (the chart keeps a legible size): a region that takes
+        # keyboard focus, named by the caption, so it can be scrolled without a mouse (WCAG 2.1.1)
+        f'<div class="kpi-chart-wrap" tabindex="0" role="region" aria-labelledby="{cap_id}">{svg}</div>'
         f'<figcaption id="{cap_id}">{esc(caption)}</figcaption>{details}</figure>'
     )
 
@@ -282,9 +291,20 @@ def rag_badge(rag: Any, status: Any = None, reason: Any = None) -> str:
     word = STATUS_WORDS.get(s, _text(status).capitalize() or "Not rated")
     klass = "kpi-status kpi-status--info" if s == "not a target measure" else "kpi-status"
     out = f'<span class="{klass}">{esc(word)}</span>'
-    if _text(reason):
-        out += f'<span class="kpi-reason">{esc(reason)}</span>'
+    why = _reason_after(word, reason)
+    if why:
+        out += f'<span class="kpi-reason">{esc(why)}</span>'
     return out
+
+
+def _reason_after(word: str, reason: Any) -> str:
+    """The reason without the status word it repeats: "Suppressed" then "to protect confidentiality
+    (c)", not "value suppressed: suppressed to protect ..."."""
+    why = _text(reason)
+    for lead in ("value " + word.lower() + ":", word.lower() + ":", word.lower()):
+        if why.lower().startswith(lead):
+            why = why[len(lead) :].strip()
+    return why
 
 
 _DOT = {"better": ("\u2191", "better"), "worse": ("\u2193", "worse"), "same": ("\u2192", "same")}
@@ -314,6 +334,17 @@ def _num(row: Mapping[str, Any], col: str) -> str:
     dec: Any = row.get("decimals")
     dec = 1 if is_missing(dec) else int(dec)
     return esc(format_value(row.get(col), unit, dec))
+
+
+def _flag(value: Any) -> bool:
+    return not is_missing(value) and bool(value)
+
+
+def _was(row: Mapping[str, Any], col: str) -> str:
+    """The figure a direction of travel compares with, beneath its arrow: ``was 22.9%``."""
+    if is_missing(row.get(col)):
+        return ""
+    return f'<span class="kpi-sub">was {_num(row, col)}</span>'
 
 
 def _value_cell(row: Mapping[str, Any], text_col: str, num_col: str) -> str:
@@ -379,6 +410,9 @@ def scorecard_table(
         if p and main_period and p != main_period:
             value += f'<span class="kpi-sub">{esc(p)}</span>'
         target = _value_cell(row, "target_text", "target")
+        if _flag(row.get("target_prorated")) and not is_missing(row.get("target_annual")):
+            # a year-to-date measure: the target pro-rated to the period, and the year's
+            target += f'<span class="kpi-sub">Year to date; full year {_num(row, "target_annual")}</span>'
         sn = _num(row, "sn_mean")
         n = row.get("sn_count")
         listed = row.get("sn_listed")
@@ -402,12 +436,27 @@ def scorecard_table(
         if not is_missing(row.get("benchmark_year")):
             with contextlib.suppress(TypeError, ValueError):
                 year = esc(int(row["benchmark_year"]))
+        cells = [
+            ("Value", "num", value),
+            ("Target", "num", target),
+            ("Rating", "kpi-rating", rag_badge(row.get("rag"), row.get("status"), row.get("status_reason"))),
+            ("On previous period", "", dot_text(row.get("dot_short")) + _was(row, "previous_value")),
+            ("On same period last year", "", dot_text(row.get("dot_long")) + _was(row, "last_year_value")),
+            ("London", "num", _num(row, "london")),
+            ("England", "num", _num(row, "england")),
+            ("SN average", "num", sn),
+            ("National rank", "num", rank),
+            ("Year", "", year),
+        ]
+        # data-label: the column's heading, which a phone's one-card-per-indicator layout shows beside
+        # each figure (the table's own headings are then out of sight)
         rows.append(
-            f'<tr><th scope="row">{title}{extra}</th><td class="num">{value}</td><td class="num">{target}</td>'
-            f'<td class="kpi-rating">{rag_badge(row.get("rag"), row.get("status"), row.get("status_reason"))}</td>'
-            f"<td>{dot_text(row.get('dot_short'))}</td><td>{dot_text(row.get('dot_long'))}</td>"
-            f'<td class="num">{_num(row, "london")}</td><td class="num">{_num(row, "england")}</td>'
-            f'<td class="num">{sn}</td><td class="num">{rank}</td><td>{year}</td></tr>'
+            f'<tr><th scope="row">{title}{extra}</th>'
+            + "".join(
+                f'<td{f" class={chr(34)}{cls}{chr(34)}" if cls else ""} data-label="{label}">{html_}</td>'
+                for label, cls, html_ in cells
+            )
+            + "</tr>"
         )
     key = (
         '<div class="kpi-key"><h3 class="kpi-key-title">Key to the scorecard</h3><dl>'
@@ -415,7 +464,9 @@ def scorecard_table(
         "an indicator that cannot be rated shows why instead, never a colour.</dd>"
         '<dt><abbr title="Direction of travel">DoT</abbr>: direction of travel</dt><dd>Whether performance '
         "got better or worse, taking account of whether a bigger or smaller value is better: "
-        "\u2191 better, \u2193 worse, \u2192 same (equal at the published precision), \u2013 no comparison.</dd>"
+        "\u2191 better, \u2193 worse, \u2192 same (equal at the published precision), \u2013 no comparison; "
+        "the figure compared with is shown beneath. For a measure with a band, better is nearer the middle "
+        "of the band.</dd>"
         '<dt><abbr title="Statistical neighbours">SN</abbr> average</dt><dd>The average of the authority\'s '
         "statistical neighbours (DfE's model of the 10 most similar authorities) that have a published "
         "figure; how many of the 10 is shown beneath it.</dd>"
@@ -426,6 +477,14 @@ def scorecard_table(
         "<dt>Year</dt><dd>The benchmarks' year: the latest published year (ending 31 March of that year for "
         "financial-year data) that ends on or before the end of the period.</dd></dl></div>"
     )
+    if "value_text" in scorecard_df.columns and scorecard_df["value_text"].eq("withheld").any():
+        below = ((meta.get("disclosure") or {}).get("suppress_counts_below")) or 6
+        key = key.replace(
+            "</dl></div>",
+            "<dt>withheld</dt><dd>The figure is withheld to protect children's privacy: a count of 1 to "
+            f"{int(below) - 1}, or a figure from which one could be worked out. Its rating and direction of "
+            "travel are still shown.</dd></dl></div>",
+        )
     table = (
         f'<table class="kpi-table kpi-scorecard"><caption>{esc(caption)}</caption>'
         f"{colgroups}<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
@@ -502,12 +561,22 @@ def summary_block(summary_df: pd.DataFrame, sentence: Any, *, chart: bool = True
     return Fragment(f'<div class="kpi-summary">{"".join(parts)}</div>')
 
 
+_QUOTED_TITLE = re.compile(r"^[\u2018'\"\u201c](?P<title>.+?)[\u2019'\"\u201d]\s+(?P<rest>.+)$", re.S)
+
+
 def _lead(row: Mapping[str, Any]) -> str:
+    """The generated sentence under the indicator's heading, without the title the heading has just
+    said: "At 44.4%, it is below target ..." (the title is said once)."""
     sentence = _text(row.get("sentence"))
     value = _text(row.get("value_text"))
-    if sentence and sentence[0].islower():
-        sentence = f"At {value}, this indicator {sentence}" if value else f"This indicator {sentence}"
-    return sentence
+    m = _QUOTED_TITLE.match(sentence)
+    if m and m.group("title").strip() == _text(row.get("title")):
+        sentence = m.group("rest")
+    elif not (sentence and sentence[0].islower()):
+        return sentence
+    if value and value != "withheld":
+        return f"At {value}, it {sentence}"
+    return f"It {sentence}"
 
 
 def _indicator_rows(scorecard: pd.DataFrame, mask: pd.Series) -> Iterable[dict[str, Any]]:
@@ -539,6 +608,28 @@ def highlights_block(scorecard: pd.DataFrame, *, level: int = 3) -> Fragment:
     return Fragment("".join(items))
 
 
+def watch_block(scorecard: pd.DataFrame, *, level: int = 3) -> Fragment:
+    """Every Amber indicator: off target but within the accepted tolerance (or, for a band, inside it
+    but near its edge), with its sentence and any commentary, so that the committee hears of it
+    before it turns Red."""
+    mask = _str_col(scorecard, "rag").str.capitalize() == "Amber"
+    items = []
+    for row in _indicator_rows(scorecard, mask):
+        body = f"<p>{rag_badge('Amber')} {esc(_lead(row))}</p>"
+        for kind, label in (("improvement", "Commentary"), ("highlight", "Commentary"), ("action", "Action")):
+            if _text(row.get(kind)):
+                klass = "kpi-commentary kpi-action" if kind == "action" else "kpi-commentary"
+                body += f'<div class="{klass}"><p class="kpi-label">{label}</p>{_paragraphs(row.get(kind))}</div>'
+        items.append(f'<section class="kpi-item">{_heading_html(row.get("title"), level)}{body}</section>')
+    if not items:
+        return Fragment('<p class="kpi-none">No indicator is rated Amber this period.</p>')
+    intro = (
+        '<p class="kpi-sub-lead">Indicators rated Amber: off target but within the accepted tolerance, '
+        "or inside their target band but close to its edge.</p>"
+    )
+    return Fragment(intro + "".join(items))
+
+
 def improvements_block(scorecard: pd.DataFrame, *, level: int = 3) -> Fragment:
     """Every Red indicator with the improvement required and the corrective action."""
     mask = _str_col(scorecard, "rag").str.capitalize() == "Red"
@@ -566,9 +657,11 @@ def trend_section(
     benchmarks: pd.DataFrame,
     *,
     authority_name: str | None = None,
+    comparators: Sequence[str] | None = None,
     level: int = 3,
 ) -> Fragment:
-    """A heading and the indicator's trend chart as an accessible figure."""
+    """A heading and the indicator's trend chart as an accessible figure (``comparators``: their
+    names, so that one comparator's series is called by its name, not an "average")."""
     row = indicator_row.to_dict() if isinstance(indicator_row, pd.Series) else dict(indicator_row)
     title = _text(row.get("title")) or _text(row.get("indicator_id"))
     head = _heading_html(title, level, id=f"trend-{slug(row.get('indicator_id'))}")
@@ -577,9 +670,9 @@ def trend_section(
         reason = _text(row.get("status_reason"))
         why = " (" + "; ".join(x for x in (status, reason) if x) + ")" if (status or reason) else ""
         return Fragment(head + f'<p class="kpi-none">There are no figures to chart for this indicator{esc(why)}.</p>')
-    chart = _charts.trend_spec(history, benchmarks, row, authority_name=authority_name)
-    alt_text = _charts.describe_trend(history, benchmarks, row, authority_name=authority_name)
-    tables = _charts.trend_tables(history, benchmarks, row, authority_name=authority_name)
+    chart = _charts.trend_spec(history, benchmarks, row, authority_name=authority_name, comparators=comparators)
+    alt_text = _charts.describe_trend(history, benchmarks, row, authority_name=authority_name, comparators=comparators)
+    tables = _charts.trend_tables(history, benchmarks, row, authority_name=authority_name, comparators=comparators)
     caption = _trend_caption(row, history, benchmarks)
     fig = svg_figure(chart, alt_text, caption, tables)
     return Fragment(head + fig.data)
@@ -616,6 +709,7 @@ def comparison_section(
     benchmarks: pd.DataFrame,
     *,
     authority_name: str | None = None,
+    comparators: Sequence[str] | None = None,
     level: int = 2,
 ) -> Fragment:
     """For the benchmark notebook: heading, ranked bars, the ranked table and the trend by year."""
@@ -676,18 +770,20 @@ def comparison_section(
     else:
         parts.append(
             svg_figure(
-                _charts.benchmark_trend_spec(b, row, authority_name=authority_name),
-                _describe_benchmark_trend(b, row, authority_name),
+                _charts.benchmark_trend_spec(b, row, authority_name=authority_name, comparators=comparators),
+                _describe_benchmark_trend(b, row, authority_name, comparators),
                 f"{title}: published figures by year",
-                _charts.trend_tables(pd.DataFrame(), b, row, authority_name=authority_name),
+                _charts.trend_tables(pd.DataFrame(), b, row, authority_name=authority_name, comparators=comparators),
             ).data
         )
     return Fragment("".join(parts))
 
 
-def _describe_benchmark_trend(b: pd.DataFrame, row: Mapping[str, Any], authority_name: str | None) -> str:
+def _describe_benchmark_trend(
+    b: pd.DataFrame, row: Mapping[str, Any], authority_name: str | None, comparators: Sequence[str] | None = None
+) -> str:
     empty = pd.DataFrame(columns=["indicator_id", "period", "period_end", "value"])
-    text = _charts.describe_trend(empty, b, row, authority_name=authority_name)
+    text = _charts.describe_trend(empty, b, row, authority_name=authority_name, comparators=comparators)
     years = pd.to_numeric(b["benchmark_year"], errors="coerce").dropna()
     if len(years):
         text = text.replace(
@@ -708,14 +804,16 @@ def notes_block(scorecard: pd.DataFrame, meta: Mapping[str, Any] | None = None, 
         if _text(row.get("definition")):
             details.append(f"<dd>{esc(row.get('definition'))}</dd>")
         facts = []
+        words = {"frequency": FREQUENCY_WORDS, "measure": MEASURE_WORDS}
         for label, col in (
             ("Polarity", "polarity_text"),
-            ("Frequency", "frequency"),
-            ("Measure", "measure"),
+            ("Reported", "frequency"),
+            ("Measured over", "measure"),
             ("Source", "source"),
         ):
             if _text(row.get(col)):
-                facts.append(f"{label}: {esc(row.get(col))}")
+                said = words.get(col, {}).get(_text(row.get(col)), _text(row.get(col)))
+                facts.append(f"{label}: {esc(said)}")
         if facts:
             details.append(f'<dd class="kpi-facts">{"; ".join(facts)}.</dd>')
         ident = _text(row.get("indicator_id"))

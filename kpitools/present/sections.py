@@ -99,6 +99,10 @@ def _highlights(tables: PackTables) -> Fragment:
     return _render().highlights_block(tables.scorecard)
 
 
+def _watch(tables: PackTables) -> Fragment:
+    return _render().watch_block(tables.scorecard)
+
+
 def _improvements(tables: PackTables) -> Fragment:
     return _render().improvements_block(tables.scorecard)
 
@@ -113,6 +117,7 @@ def _trend(tables: PackTables, row: Mapping[str, Any], frames: Mapping[str, pd.D
         frames.get("history", tables.history),
         frames.get("benchmarks", tables.benchmarks),
         authority_name=tables.meta.get("authority_name"),
+        comparators=tables.meta.get("comparators"),
     )
 
 
@@ -122,6 +127,7 @@ def _comparison(tables: PackTables, row: Mapping[str, Any], frames: Mapping[str,
         frames.get("comparison", tables.comparison),
         frames.get("benchmarks", tables.benchmarks),
         authority_name=tables.meta.get("authority_name"),
+        comparators=tables.meta.get("comparators"),
     )
 
 
@@ -130,6 +136,7 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
     Section("summary", "the summary sentence, the counts by rating and their chart", False, _summary),
     Section("scorecard", "the scorecard table", False, _scorecard),
     Section("highlights", "the indicators with a highlight in the commentary", False, _highlights),
+    Section("watch", "the indicators rated amber: within tolerance, to watch", False, _watch),
     Section("improvements", "the indicators rated red with what is being done", False, _improvements),
     Section("notes", "definitions, sources and caveats", False, _notes),
     Section("trend", "one indicator's trend chart, against its target and benchmarks", True, _trend),
@@ -201,7 +208,7 @@ def section(tables: PackTables, kind: str, indicator: str | Mapping[str, Any] | 
     tables
         From :func:`kpitools.pack.tables.load_or_build_tables`.
     kind
-        A name in :data:`SECTIONS`: ``summary``, ``scorecard``, ``highlights``, ``improvements``,
+        A name in :data:`SECTIONS`: ``summary``, ``scorecard``, ``highlights``, ``watch``, ``improvements``,
         ``notes``, ``trend`` or ``comparison``.
     indicator
         For ``trend`` and ``comparison``: the indicator's id (or its scorecard row).

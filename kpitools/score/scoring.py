@@ -35,6 +35,8 @@ from pandas.api.extensions import ExtensionArray
 
 from kpitools.core.config import DEFAULT_IMPROVEMENT_TOLERANCE
 from kpitools.core.errors import ConfigError, PeriodError
+from kpitools.core.numbers import round_half_up as round_half_up  # one rounding rule: the figures' own
+from kpitools.core.numbers import round_scaled as _round_scaled
 from kpitools.core.periods import Period, end_dates, labels
 from kpitools.core.vocabulary import DEFAULT_RAG_SCHEME, RAG_SCHEMES, RAGS, STATUSES
 
@@ -48,25 +50,6 @@ _FREQUENCY_WORDS = {"biannual": "reported in Q2 and Q4 only", "annual": "reporte
 _INDICATOR_COLUMNS = ["indicator_id", "title", "polarity", "unit", "decimals", "frequency", "measure"]
 # a key lookup is a dense table while it has at most this many slots per row, plus this many
 _DENSE_SLOTS_PER_ROW, _DENSE_SLOTS = 16, 1 << 22
-
-
-def round_half_up(x: pd.Series | np.ndarray, decimals: pd.Series | np.ndarray | int) -> np.ndarray:
-    """Round as a spreadsheet does (half away from zero), per row, in units of the last decimal.
-
-    Returns the scaled integers (``12.35`` at 1 decimal -> ``124``).
-
-    Examples
-    --------
-    >>> round_half_up(np.array([0.15, 2.675, -1.25]), np.array([1, 2, 1])).tolist()
-    [2.0, 268.0, -13.0]
-    """
-    return _round_scaled(x, 10.0 ** np.asarray(decimals, dtype="float64"))
-
-
-def _round_scaled(x: pd.Series | np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """:func:`round_half_up` with ``10 ** decimals`` already worked out (once per indicator, not per row)."""
-    x = np.asarray(x, dtype="float64")
-    return np.sign(x) * np.floor(np.abs(x) * scale + 0.5 + 1e-9)
 
 
 def _direction_codes(
@@ -86,10 +69,12 @@ def _direction_codes(
     diff = v - o
     score = np.where(higher, diff, np.where(lower, -diff, np.nan))
     if lo is not None and up is not None and band.any():
-        # distance outside the band, 0 inside (NaN propagates: a missing edge or value gives no direction)
+        # distance from the middle of the band: moving towards it is better, inside the band too (13% to
+        # 11% in a 10-16% band is worse: nearer the edge where it turns Amber). NaN propagates: a
+        # missing edge or value gives no direction.
         b = np.flatnonzero(band)
-        vb, ob, lob, upb = v[b], o[b], lo[b], up[b]
-        score[b] = np.maximum(np.maximum(lob - ob, 0.0), ob - upb) - np.maximum(np.maximum(lob - vb, 0.0), vb - upb)
+        vb, ob, middle = v[b], o[b], (lo[b] + up[b]) / 2.0
+        score[b] = np.abs(ob - middle) - np.abs(vb - middle)
     # NaN (no comparison, or no polarity) meets none of the three tests: blank
     return np.where(score > _EPS, 0, np.where(score < -_EPS, 1, np.where(np.abs(score) <= _EPS, 2, 3)))
 
@@ -104,7 +89,7 @@ def direction_of_travel(
 ) -> pd.Series:
     """``better`` / ``worse`` / ``same`` by polarity at displayed precision; blank without a comparison.
 
-    For a band indicator, better means closer to the band (inside it counts as distance zero).
+    For a band indicator, better means closer to the middle of the band.
 
     Examples
     --------

@@ -8,24 +8,29 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kpitools.core.numbers import format_numbers, round_half_up
+
 UNIT_SUFFIX = {"percent": "%"}
 
 
 def format_values(values: pd.Series, units: pd.Series, decimals: pd.Series) -> pd.Series:
     """Values as the report shows them: ``60.9%``, ``1,234``, ``12.5 days``; blank when missing.
 
+    The number is :func:`kpitools.core.numbers.format_numbers`'s (rounded half away from zero on the
+    decimal as written, a real minus sign), so it reads as the charts show it.
+
     Examples
     --------
     >>> format_values(pd.Series([60.94, 1234.0, None]), pd.Series(["percent", "count", "count"]), pd.Series([1, 0, 0])).tolist()
     ['60.9%', '1,234', '']
+    >>> format_values(pd.Series([12.35, -2.5]), pd.Series(["percent", "days"]), pd.Series([1, 0])).tolist()
+    ['12.4%', '\u22123 days']
     """
-    from kpitools.score.scoring import round_half_up
-
-    scaled = round_half_up(values, decimals) / 10.0 ** decimals.to_numpy(dtype="float64")
-    out = [("" if np.isnan(v) else f"{v:,.{int(d)}f}") for v, d in zip(scaled, decimals)]
-    s = pd.Series(out, index=values.index, dtype="object")
-    suffix = units.map(lambda u: UNIT_SUFFIX.get(u, "" if u in ("count", "rate") else f" {u}"))
-    return s.where(s.eq(""), s + suffix.fillna(""))
+    s = format_numbers(values, decimals, missing="")
+    s.index = values.index
+    kinds = pd.unique(units.fillna("").to_numpy(dtype=object))
+    suffix = units.map({u: UNIT_SUFFIX.get(u, "" if u in ("", "count", "rate") else f" {u}") for u in kinds}).fillna("")
+    return s.where(s.eq(""), s + suffix)
 
 
 def _comparison_phrase(short: pd.Series, long: pd.Series, frequency: pd.Series) -> pd.Series:
@@ -39,7 +44,9 @@ def _comparison_phrase(short: pd.Series, long: pd.Series, frequency: pd.Series) 
     long = long.where(~frequency.eq("annual"), "")  # for an annual figure both compare with last year
 
     def word(d: pd.Series, what: pd.Series) -> pd.Series:
-        return pd.Series(np.where(d.eq("same"), "the same as " + what, d + " than " + what), index=d.index)
+        # "the same as at this time last year", never "the same as the same time last year"
+        same = "the same as " + what.str.replace("the same time last year", "at this time last year", regex=False)
+        return pd.Series(np.where(d.eq("same"), same, d + " than " + what), index=d.index)
 
     both_same = short.ne("") & short.eq(long)
     both_text = np.where(
@@ -70,8 +77,6 @@ def sentences(card: pd.DataFrame) -> pd.Series:
     pol = card["polarity"]
     v = card["value"].astype("float64")
     t = card["target"].astype("float64")
-    from kpitools.score.scoring import round_half_up
-
     vs = round_half_up(v, card["decimals"])
     ts = np.round(t.to_numpy() * 10.0 ** card["decimals"].to_numpy(dtype="float64"), 6)
     band = (

@@ -45,7 +45,8 @@ def test_indicator_in_detail_has_live_charts_figures_and_the_packs_sentence(have
     assert VEGA_MIMETYPE in trend and trend["text/plain"].startswith("Line chart")
     names = {v.get("series") for d in view.chart.spec["datasets"].values() for v in d}
     assert {"Havering", "Target", "London (annual)", "England (annual)"} <= names
-    assert any("Comparators" in str(n) for n in names)
+    # one comparator is named, not called an "average"
+    assert "Barking and Dagenham (annual)" in names and not any("Comparators" in str(n) for n in names)
     # the figures as tables of display text, the local series first, with the latest period in it
     caption, local = view.figures[0]
     assert "2025-26 Q2" in local.iloc[:, 0].tolist()

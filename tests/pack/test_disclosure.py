@@ -106,13 +106,12 @@ def test_published_pack_has_no_small_count_anywhere(packs):
     for col in ("value", "previous_value", "last_year_value", "numerator", "denominator"):
         assert not small(counts[col]).any(), col
     assert not small(card["numerator"]).any() and not small(card["denominator"]).any()
+    draft = pd.read_csv(next(packs["draft"].glob("scorecard_*.csv"))).set_index("indicator_id")
     for ind in (SMALL_COUNT, SMALL_DERIVED):
-        assert (
-            card.loc[ind, "status"] == "suppressed"
-            and pd.isna(card.loc[ind, "rag"])
-            and pd.isna(card.loc[ind, "value"])
-        )
-        assert "withheld for publication" in card.loc[ind, "status_reason"]
+        # the figure is withheld, never the rating
+        assert pd.isna(card.loc[ind, "value"]) and card.loc[ind, "value_text"] == "withheld"
+        assert card.loc[ind, "status"] == draft.loc[ind, "status"] == "rated"
+        assert card.loc[ind, "rag"] == draft.loc[ind, "rag"]
     data = json.loads(next(pack.glob("scorecard_*.json")).read_text(encoding="utf-8"))
     rows = {r["indicator_id"]: r for r in data["scorecard"]}
     assert rows[SMALL_COUNT]["value"] is None and rows[SMALL_COUNT]["previous_value"] is None
@@ -163,4 +162,4 @@ def test_withholding_does_not_touch_zero_or_large_counts_and_leaves_its_input_al
     out = withhold_small_numbers(tables).scorecard
     pd.testing.assert_frame_equal(card, before)
     assert out["value"].tolist()[:3] == [0.0, 1330.0, 50.0] and np.isnan(out["value"].iloc[3])
-    assert out["status"].tolist() == ["rated", "rated", "rated", "suppressed"]
+    assert out["status"].tolist() == ["rated"] * 4 and out["rag"].tolist() == ["Green"] * 4  # ratings kept

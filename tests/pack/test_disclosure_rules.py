@@ -83,7 +83,7 @@ def test_a_complement_that_is_small_withholds_the_figure():
     # 98 of 100 looked after children had a health check: 2 did not.
     t = withhold_small_numbers(tables([row("H", "percent", value=98.0, numerator=98.0, denominator=100.0)]))
     got = card_of(t, "H")
-    assert got["status"] == "suppressed" and math.isnan(got["value"])
+    assert got["status"] == "rated" and got["rag"] == "Green" and math.isnan(got["value"])
     assert math.isnan(got["numerator"]) and math.isnan(got["denominator"])
     ok = withhold_small_numbers(tables([row("H", "percent", value=90.0, numerator=90.0, denominator=100.0)]))
     assert card_of(ok, "H")["value"] == 90.0
@@ -94,7 +94,7 @@ def test_a_year_to_date_count_that_differs_by_a_small_number_is_withheld():
     hist = history("Y", [8.0, 11.0])
     t = withhold_small_numbers(tables([row("Y", measure="ytd", value=11.0, previous_value=8.0)], hist))
     got = card_of(t, "Y")
-    assert got["status"] == "suppressed" and math.isnan(got["value"]) and got["dot_short"] == ""
+    assert got["status"] == "rated" and math.isnan(got["value"])
     assert t.history["value"].tolist()[0] == 8.0 and math.isnan(t.history["value"].tolist()[1])
     # a new year starts again from nothing: Q1 of the next year is compared with no earlier figure
     hist = pd.DataFrame(
@@ -256,5 +256,45 @@ def test_no_published_figure_is_small_or_gives_a_small_number_back(pack):
         shown = ys.dropna(subset=["value"])
         for _, year in shown.groupby(shown["period"].str[:7]):
             assert not small(year["value"].diff().dropna()).any()
-    if math.isnan(y["value"]) or math.isnan(y["previous_value"]):
+    if math.isnan(y["previous_value"]):
         assert y["dot_short"] == ""
+    if math.isnan(y["value"]):  # "same" beside a withheld figure would give it back
+        assert y["dot_short"] != "same"
+
+
+def test_a_withheld_figure_keeps_its_rating_its_place_and_its_count():
+    # Care proceedings, 4 of 9 within 26 weeks against 55%: Red. The 4 is small, so 44.4% is
+    # withheld; the committee must still hear it is Red, with its improvement and action.
+    from kpitools.present import render
+    from kpitools.score.summary import summarise
+
+    red = row(
+        "C",
+        "percent",
+        value=44.4,
+        numerator=4.0,
+        denominator=9.0,
+        rag="Red",
+        dot_short="better",
+        dot_long="same",
+        title="% of care proceedings completed within 26 weeks",
+        polarity="higher",
+        target=55.0,
+        lower=np.nan,
+        upper=np.nan,
+        decimals=1,
+        value_text="44.4%",
+        improvement="Week 16 reviews.",
+        action="Legal planning meetings.",
+    )
+    t = withhold_small_numbers(tables([red, row("G", value=40.0)]))
+    got = card_of(t, "C")
+    assert math.isnan(got["value"]) and got["rag"] == "Red" and got["status"] == "rated"
+    assert got["dot_short"] == "better"  # says nothing of the figure
+    assert got["dot_long"] == ""  # "same" would: it would equal last year's figure
+    assert got["value_text"] == "withheld" and "below target" in got["sentence"]
+    summary = summarise(t.scorecard).set_index("category")
+    assert summary.loc["Red", "count"] == 1
+    block = render.improvements_block(t.scorecard).data
+    assert "care proceedings" in block and "Week 16 reviews." in block and "Legal planning meetings." in block
+    assert "44.4" not in block

@@ -55,3 +55,19 @@ def test_with_the_setting_the_pack_is_published_without_that_commentary(data, tm
         body = path.read_text(encoding="utf-8")
         assert not any(leak in body for leak in LEAKS), path.name
     assert "Commentary withheld for publication" in (pack / "committee_scorecard.html").read_text(encoding="utf-8")
+    # The figure is withheld, never the rating: care proceedings (2 of 6, Red) stays Red, in
+    # Improvements required with its action, and the summary counts it.
+    import pandas as pd
+
+    from kpitools.pack import load_or_build_tables
+
+    draft = load_or_build_tables(authority="Havering", period="2025-26 Q1", data_dir=str(data)).scorecard
+    card = pd.read_csv(next(pack.glob("scorecard_*.csv"))).set_index("indicator_id")
+    assert pd.isna(card.loc["CARE_PROC_26WK", "value"]) and card.loc["CARE_PROC_26WK", "rag"] == "Red"
+    assert (card["rag"] == "Red").sum() == (draft["rag"] == "Red").sum()
+    page = (pack / "committee_scorecard.html").read_text(encoding="utf-8")
+    improvements = page[page.index('id="improvements"') : page.index('id="trends"')]
+    assert "% of care proceedings completed within 26 weeks" in improvements
+    assert "Legal planning meetings will review every case at week 16" in improvements
+    reds = (draft["rag"] == "Red").sum()
+    assert re.search(rf"{reds} \(\d+%\) have a status of Red", page)

@@ -323,8 +323,17 @@ _CHART_TEXT_CONTRAST = r"""
         const cs = getComputedStyle(t);
         const fill = parse(cs.fill);
         if (!fill) continue;
+        // A halo: the same words in white, outlined in white, under the label drawn over them (so a
+        // line the label crosses cannot hide it). The label itself is checked.
+        const isWhite = c => c && c.r === 255 && c.g === 255 && c.b === 255;
+        const twins = [...t.parentElement.parentElement.querySelectorAll('text')].filter(o => o !== t
+          && o.textContent.trim() === text);
+        const isHalo = o => { const c = getComputedStyle(o); return isWhite(parse(c.fill)) && isWhite(parse(c.stroke)); };
+        if (isHalo(t) && twins.some(o => !isHalo(o))) continue;
+        // A label over its halo stands on white, whatever line the halo covers.
+        const haloed = twins.some(isHalo);
         let bg = white;
-        for (const e of document.elementsFromPoint(box.left + box.width / 2, box.top + box.height / 2)) {
+        for (const e of haloed ? [] : document.elementsFromPoint(box.left + box.width / 2, box.top + box.height / 2)) {
           if (e === t || e.tagName === 'text' || e.tagName === 'tspan') continue;
           if (e.tagName === 'svg' || !(e instanceof SVGGeometryElement)) break;
           const f = parse(getComputedStyle(e).fill); const fo = parseFloat(getComputedStyle(e).fillOpacity) * opacity(e);

@@ -40,7 +40,7 @@ def test_commentary_is_escaped_in_highlights_and_improvements():
     highlights = html_of(render.highlights_block(card))
     improvements = html_of(render.improvements_block(card))
     assert "&lt;img src=x onerror=alert(1)&gt;" in highlights
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in improvements
+    assert "&lt;script&gt;alert(\u2018x\u2019)&lt;/script&gt;" in improvements  # escaped; quotes made curly
     for html in (highlights, improvements):
         assert_no_markup_injection(html)
 

@@ -97,15 +97,17 @@ def test_export_keeps_the_accessible_structure(exported):
     assert re.search(r'<svg[^>]*\brole="img"', html) and re.search(r'<svg[^>]*\baria-label="Line chart: ', html)
     assert re.search(r'<figure[^>]*\brole="group"', html) and "<figcaption" in html and "<details" in html
     # nbconvert's focusable output divs are gone with the JupyterLab wrappers: the only elements given
-    # focus are the tables' scrolling boxes, named regions a keyboard user can scroll (render.table_wrap).
+    # focus are the tables' and charts' scrolling boxes, named regions a keyboard user can scroll
+    # (render.table_wrap, render.svg_figure: a chart scrolls sideways on a phone).
     focusable = re.findall(r'<[^>]*\btabindex="0"[^>]*>', html)
     assert focusable and all(
         f.startswith("<div ")
-        and 'class="kpi-table-wrap"' in f
+        and ('class="kpi-table-wrap"' in f or 'class="kpi-chart-wrap"' in f)
         and 'role="region"' in f
-        and re.search(r'\baria-label=(?:"[^"]+"|\'[^\']+\')', f)
+        and re.search(r'\baria-(?:label=(?:"[^"]+"|\'[^\']+\')|labelledby="[^"]+")', f)
         for f in focusable
     ), focusable
+    assert any('class="kpi-chart-wrap"' in f for f in focusable)
 
 
 def test_export_uses_the_given_title_over_the_notebook(tmp_path):

@@ -253,17 +253,26 @@ def test_direction_same_at_displayed_precision():
     assert direction_of_travel(s([14.05]), s([14.0]), s(["higher"]), s([1])).tolist() == ["better"]
 
 
-def test_direction_for_band_is_towards_the_band_and_blank_without_comparison():
+def test_direction_for_band_is_towards_its_middle_and_blank_without_comparison():
     s = pd.Series
+    # a 12-18 band, middle 15: outside moving in, inside moving to the edge, inside moving to the
+    # middle, the same distance on the other side, no comparison
     out = direction_of_travel(
-        s([19.0, 17.0, 13.0, 15.0]),
-        s([21.0, 15.0, 11.0, np.nan]),
-        s(["band"] * 4),
-        s([0] * 4),
-        s([12.0] * 4),
-        s([18.0] * 4),
+        s([19.0, 17.0, 13.0, 14.0, 15.0]),
+        s([21.0, 15.0, 11.0, 16.0, np.nan]),
+        s(["band"] * 5),
+        s([0] * 5),
+        s([12.0] * 5),
+        s([18.0] * 5),
     )
-    assert out.tolist() == ["better", "same", "better", ""]
+    assert out.tolist() == ["better", "worse", "better", "same", ""]
+
+
+def test_a_band_measure_moving_towards_its_edge_is_worse_not_same():
+    # the review's case: 13% (Green) to 11% (Amber) in a 10-16% band read "same"
+    s = pd.Series
+    out = direction_of_travel(s([11.0]), s([13.0]), s(["band"]), s([0]), s([10.0]), s([16.0]))
+    assert out.tolist() == ["worse"]
 
 
 def test_short_and_long_term_comparisons_by_frequency():

@@ -22,7 +22,16 @@ from kpitools.present.charts.formatting import (
     published_label,
     unit_label,
 )
-from kpitools.present.charts.style import _ROLE_COLOURS, _ROLE_LEGEND, _STYLES, PALETTE, RAG_COLOURS, TEXT
+from kpitools.present.charts.style import (
+    _ROLE_COLOURS,
+    _ROLE_LEGEND,
+    _STYLES,
+    PALETTE,
+    RAG_COLOURS,
+    TEXT,
+    _value_axis,
+    _value_title,
+)
 from kpitools.present.charts.vega import _as_altair, _column_values, _Datasets, _empty_spec, _layer_spec, _top_level
 from kpitools.present.page import is_missing
 
@@ -197,9 +206,9 @@ def comparison_spec(
     x = {
         "field": "bar_value",
         "type": "quantitative",
-        "title": unit_label(unit),
+        "title": _value_title(unit_label(unit), unit),
         "scale": x_scale,
-        "axis": {"format": f",.{dec}f", "grid": True, "tickCount": 5},
+        "axis": {**_value_axis(unit, dec), "grid": True, "tickCount": 5},
     }
     color = {
         "field": "role_text",

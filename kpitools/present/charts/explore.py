@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from kpitools.present.charts.formatting import _decimals, _for_indicator, _title, _unit, unit_label
-from kpitools.present.charts.style import _BENCHMARK_SERIES, _SERIES_LEGEND
+from kpitools.present.charts.style import _BENCHMARK_SERIES, _SERIES_LEGEND, _comparator_legend
 from kpitools.present.charts.trend import _authority_name, _style_for, _trend_series
 from kpitools.present.charts.vega import (
     _as_altair,
@@ -81,7 +81,12 @@ def _dates_expr(ticks: list[pd.Timestamp]) -> str:
 
 
 def _published_and_local(
-    history: pd.DataFrame, benchmarks: pd.DataFrame, row: Mapping[str, Any], name: str, years_before: int
+    history: pd.DataFrame,
+    benchmarks: pd.DataFrame,
+    row: Mapping[str, Any],
+    name: str,
+    years_before: int,
+    comparators_legend: str | None = None,
 ) -> pd.DataFrame:
     """One indicator's rows (``date, value, series, period, label`` and the target band's
     ``lower, upper`` on the local rows), with the published years from ``years_before`` years
@@ -93,7 +98,7 @@ def _published_and_local(
     frames = []
     band: dict[str, tuple[Any, Any]] = {}
     for part_history, part_benchmarks in ((history, pd.DataFrame()), (pd.DataFrame(), benchmarks)):
-        trend = _trend_series(part_history, part_benchmarks, row, name)
+        trend = _trend_series(part_history, part_benchmarks, row, name, comparators_legend=comparators_legend)
         band.update({b["date"]: (b["lower"], b["upper"]) for b in trend.band})
         if not trend.points:
             continue
@@ -133,12 +138,13 @@ def explorer_spec(
     width: int = 640,
     height: int = 300,
     years_before: int = 1,
+    comparators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The Vega-Lite spec of :func:`explorer_chart`, built without Altair.
 
     Parameters
     ----------
-    history, benchmarks, scorecard, authority_name, width, height, years_before
+    history, benchmarks, scorecard, authority_name, width, height, years_before, comparators
         As for :func:`explorer_chart`.
 
     Returns
@@ -148,12 +154,13 @@ def explorer_spec(
         ``indicator_index``, legend selection).
     """
     name = _authority_name(benchmarks, authority_name)
+    legend = _comparator_legend(list(comparators or []))  # one comparator is named, not an "average"
     ids = scorecard["indicator_id"].astype(str)
     rows, titles, units, ticks, formats = [], [], [], [], []
     for ind in dict.fromkeys(ids):
         row = scorecard[ids == ind].iloc[0].to_dict()
         frame = _published_and_local(
-            _for_indicator(history, row), _for_indicator(benchmarks, row), row, name, years_before
+            _for_indicator(history, row), _for_indicator(benchmarks, row), row, name, years_before, legend
         )
         if frame.empty:
             continue
@@ -178,8 +185,10 @@ def explorer_spec(
     legend_select = {"select": {"type": "point", "fields": ["series"]}, "bind": "legend"}
     legend_pick = {"name": _param_name(legend_select), **legend_select}
     order = [name, "Target"] + (["Target band"] if has_band else [])
-    order += [f"{name} (published, annual)"] + [_SERIES_LEGEND[s] for s in _BENCHMARK_SERIES]
-    styles = [_style_for(s, name) for s in order]
+    order += [f"{name} (published, annual)"] + [
+        legend if s == "Comparators" else _SERIES_LEGEND[s] for s in _BENCHMARK_SERIES
+    ]
+    styles = [_style_for(s, name, legend) for s in order]
     color = _series_encoding(
         order, [s["color"] for s in styles], title="Series", legend={"orient": "bottom", "columns": 2}
     )
@@ -292,6 +301,7 @@ def explorer_chart(
     width: int = 640,
     height: int = 300,
     years_before: int = 1,
+    comparators: Sequence[str] | None = None,
 ) -> alt.LayerChart:
     """One interactive chart for every indicator: a drop-down picks the indicator, clicking the
     legend highlights a series, hovering shows the figures.
@@ -307,6 +317,8 @@ def explorer_chart(
     years_before
         How many years of published figures to show before the first local period (``0``: none
         before it; an indicator with no local figures shows every published year).
+    comparators
+        The comparators' names: one is named in the legend, two or more are "Comparators' average".
 
     Returns
     -------
@@ -326,5 +338,6 @@ def explorer_chart(
             width=width,
             height=height,
             years_before=years_before,
+            comparators=comparators,
         )
     )

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpitools.core.numbers import format_figure
 from kpitools.core.values import ROUNDS_TO_ZERO
 from kpitools.present.page import is_missing
 
@@ -35,7 +36,8 @@ def _unit(row: Mapping[str, Any] | None) -> str:
 
 
 def format_value(value: Any, unit: str | None = None, decimals: int = 1, missing: str = "–") -> str:
-    """Format a number in its unit for people: ``60.9%``, ``1,204``, ``12.5``.
+    """Format a number in its unit for people: ``60.9%``, ``1,204``, ``12.5``
+    (:func:`kpitools.core.numbers.format_figure`: ``12.35`` at 1 decimal is ``12.4``).
 
     Parameters
     ----------
@@ -58,12 +60,9 @@ def format_value(value: Any, unit: str | None = None, decimals: int = 1, missing
         return str(value)
     if math.isinf(number):
         return missing
-    text = f"{number:,.{max(0, int(decimals))}f}"
-    if text.startswith("-"):
-        text = "\u2212" + text[1:]  # a real minus sign
-    if (unit or "").lower() in {"percent", "%", "percentage"}:
-        text += "%"
-    return text
+    # the one formatter of the pack: rounded half away from zero on the decimal as written (12.35 at
+    # 1 decimal is 12.4, as the scorecard table shows it), separators, a real minus sign, % for percent
+    return format_figure(number, unit, max(0, int(decimals)), missing=missing)
 
 
 def published_label(value: Any, symbol: Any, unit: str | None = None, decimals: int = 1, missing: str = "–") -> str:

@@ -44,6 +44,53 @@ _SERIES_LEGEND = {
     "Comparators": "Comparators' average (annual)",
 }
 
+
+def _comparator_legend(names: list[str] | None, count: Any = None) -> str:
+    """The legend name of the comparators' series: their average only for two or more; one
+    comparator is named (``Barking and Dagenham (annual)``). Without the names, ``count`` (the
+    scorecard's ``comparator_count``) tells one from several; with neither, the old name."""
+    shown = [str(n) for n in names or () if str(n).strip()]
+    if len(shown) == 1:
+        return f"{shown[0]} (annual)"
+    if not shown and count is not None:
+        try:
+            if int(count) == 1:
+                return "Comparator (annual)"
+        except (TypeError, ValueError):
+            pass
+    return _SERIES_LEGEND["Comparators"]
+
+
+# The target band of a band indicator, as the band rule rates it: Green inside by more than the
+# tolerance, Amber inside within the tolerance of an edge, Red outside. Opaque pale fills (the RAG
+# colours on white) so the lines drawn over them keep their contrast; each zone is also named in words.
+_BAND_ZONE_FILLS = {"Green": "#BFDBCE", "Amber": "#FFEB80"}
+_BAND_ZONE_TEXT = "#3D3D3D"
+
+_PERCENT_UNITS = {"percent", "percentage", "%"}
+#: What a rate is per: DfE's rates of children in need and looked after are per 10,000 children under 18.
+_RATE_PER = "per 10,000 children"
+
+
+def _value_axis(unit: str, decimals: int) -> dict[str, Any]:
+    """The value axis' tick labels: in the indicator's decimals, with ``%`` for percentages, and never
+    two ticks closer than one unit of the last decimal place (so no label is shown twice)."""
+    fmt = f",.{max(0, int(decimals))}f"
+    axis: dict[str, Any] = {"tickMinStep": 10.0 ** -max(0, int(decimals))}
+    if (unit or "").strip().lower() in _PERCENT_UNITS:
+        axis["labelExpr"] = f"format(datum.value, '{fmt}') + '%'"
+    else:
+        axis["format"] = fmt
+    return axis
+
+
+def _value_title(title: str, unit: str) -> str:
+    """The value axis' title: a rate says what it is per (``Rate per 10,000 children``)."""
+    if (unit or "").strip().lower() == "rate" and "10,000" not in title:
+        return f"{title} {_RATE_PER}"
+    return title
+
+
 # Comparison bars: roles.
 _ROLE_COLOURS = {
     "selected": PALETTE["dark_blue"],

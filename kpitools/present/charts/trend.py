@@ -5,13 +5,16 @@ alternative (:func:`describe_trend`) and data tables (:func:`trend_tables`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from kpitools.core.errors import PeriodError
+from kpitools.core.periods import Period
 from kpitools.core.vocabulary import STATUS_WORDS
+from kpitools.present.charts.comparison import band_zones
 from kpitools.present.charts.formatting import (
     _as_text,
     _decimals,
@@ -23,7 +26,20 @@ from kpitools.present.charts.formatting import (
     format_value,
     unit_label,
 )
-from kpitools.present.charts.style import _BENCHMARK_SERIES, _LOCAL, _SERIES_LEGEND, _STYLES, PALETTE, TEXT
+from kpitools.present.charts.style import (
+    _BAND_ZONE_FILLS,
+    _BAND_ZONE_TEXT,
+    _BENCHMARK_SERIES,
+    _LOCAL,
+    _PERCENT_UNITS,
+    _SERIES_LEGEND,
+    _STYLES,
+    PALETTE,
+    TEXT,
+    _comparator_legend,
+    _value_axis,
+    _value_title,
+)
 from kpitools.present.charts.vega import (
     _as_altair,
     _column_values,
@@ -85,14 +101,24 @@ def _iso(when: pd.Timestamp) -> str:
     return "" if when is pd.NaT else when.isoformat()
 
 
-def _trend_series(history: pd.DataFrame, benchmarks: pd.DataFrame, row: Mapping[str, Any], name: str) -> _Trend:
+def _trend_series(
+    history: pd.DataFrame,
+    benchmarks: pd.DataFrame,
+    row: Mapping[str, Any],
+    name: str,
+    comparators_legend: str | None = None,
+) -> _Trend:
     """The trend chart's data: the local series and target by period, the target band, and the
     published series by year.
 
     Each column is converted once and the rows are picked and ordered as Python lists (a pandas
     frame per series cost ~25 ms a chart). pandas still converts the numbers and dates and gives
     the values their common type, so the values are exactly those of the old frames.
+    ``comparators_legend`` names the comparators' series (by default their average).
     """
+    legend = dict(_SERIES_LEGEND)
+    if comparators_legend:
+        legend["Comparators"] = comparators_legend
     unit, dec = _unit(row), _decimals(row)
     value_parts: list[pd.Series] = []  # concatenated once: the values' common type is pandas'
     part_rows: list[list[int]] = []  # the rows of each part drawn, in order
@@ -173,7 +199,7 @@ def _trend_series(history: pd.DataFrame, benchmarks: pd.DataFrame, row: Mapping[
             part_rows[-1].extend(mine)
             when = [ends_all[rows[j]] for j in mine]
             dates.extend(when)
-            display = f"{name} (published, annual)" if key == name else _SERIES_LEGEND.get(key, key)
+            display = f"{name} (published, annual)" if key == name else legend.get(key, key)
             series.extend([display] * len(mine))
             periods.extend(benchmark_year_label(years_all[rows[j]], e) for j, e in zip(mine, when))
             order.append(display)
@@ -202,9 +228,11 @@ def _values_of_parts(parts: list[pd.Series]) -> tuple[list[Any], list[bool]]:
     return values, missing
 
 
-def _style_for(series: str, name: str) -> dict[str, Any]:
+def _style_for(series: str, name: str, comparators_legend: str | None = None) -> dict[str, Any]:
     if series == name:
         return _STYLES[_LOCAL]
+    if comparators_legend and series == comparators_legend:
+        return _STYLES["Comparators"]
     if series == f"{name} (published, annual)":
         return _STYLES["published"]
     for key, legend in _SERIES_LEGEND.items():
@@ -213,12 +241,85 @@ def _style_for(series: str, name: str) -> dict[str, Any]:
     return _STYLES.get(series, {"color": PALETTE["dark_grey"], "shape": "circle", "dash": [1, 0]})
 
 
+class _Current(NamedTuple):
+    """The reporting period of a chart: its label, its last day, and why it has no figure (``""``
+    when it has one; else ``suppressed``, ``no data`` or ``not due``)."""
+
+    period: str
+    end: pd.Timestamp
+    status: str
+
+
+#: The statuses that leave the reporting period without a figure (any other missing value is "no data").
+_GAP_STATUSES = ("suppressed", "no data", "not due")
+
+
+def _current(row: Mapping[str, Any], history: pd.DataFrame) -> _Current | None:
+    """The reporting period of the indicator's row (its ``period``) when the indicator has local
+    figures to chart; None otherwise (a chart of published figures ends where they end)."""
+    period = row.get("period")
+    if history.empty or not {"period_end", "value"} <= set(history.columns):
+        return None
+    values = pd.to_numeric(history["value"], errors="coerce")
+    if is_missing(period) or not str(period).strip() or not values.notna().any():
+        return None
+    try:
+        reporting = Period.parse(str(period))
+    except PeriodError:
+        return None
+    end = reporting.end
+    at_end = (pd.to_datetime(history["period_end"]) == end).to_numpy()
+    has = not is_missing(row.get("value")) or bool(values[at_end].notna().any())
+    status = "" if is_missing(row.get("status")) else str(row.get("status")).strip().lower()
+    missing = "" if has else (status if status in _GAP_STATUSES else "no data")
+    return _Current(reporting.label, end, missing)
+
+
+def _date_time(when: pd.Timestamp) -> dict[str, int]:
+    """A Vega-Lite DateTime (local time, as the data's ISO dates are read)."""
+    return {"year": int(when.year), "month": int(when.month), "date": int(when.day)}
+
+
+def _band_tolerance_words(row: Mapping[str, Any], width: float) -> str:
+    """``2 percentage points`` for the width of a band's amber zones."""
+    unit, dec = _unit(row), _decimals(row)
+    shown = format_value(width, "", dec)
+    if unit in _PERCENT_UNITS:
+        return f"{shown} percentage point{'' if shown == '1' else 's'}"
+    return f"{shown} {unit}".strip() if unit in ("days", "weeks") else shown
+
+
+def _band_zone_rows(trend: _Trend, row: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The target band as zones by period (``date, period, zone, part, y, y2, colour``): Amber within
+    the tolerance of each edge, Green between, as :func:`kpitools.present.charts.comparison.band_zones`
+    rates them; the whole band Green when there is no tolerance."""
+    out = []
+    for b in trend.band:
+        zones = band_zones({**row, "polarity": "band", "lower": b["lower"], "upper": b["upper"]})
+        for z in zones:
+            zone = "Green" if z["zone"] == "green" else "Amber"
+            part = "middle" if zone == "Green" else ("low" if z["x"] == float(b["lower"]) else "high")
+            out.append(
+                {
+                    "date": b["date"],
+                    "period": b["period"],
+                    "zone": zone,
+                    "part": part,
+                    "y": float(z["x"]),
+                    "y2": float(z["x2"]),
+                    "colour": _BAND_ZONE_FILLS[zone],
+                }
+            )
+    return out
+
+
 def trend_spec(
     history_one_indicator: pd.DataFrame,
     benchmarks_one_indicator: pd.DataFrame | None,
     indicator_row: Mapping[str, Any] | pd.Series,
     *,
     authority_name: str | None = None,
+    comparators: Sequence[str] | None = None,
     width: int = 620,
     height: int = 260,
     interactive: bool = False,
@@ -227,7 +328,7 @@ def trend_spec(
 
     Parameters
     ----------
-    history_one_indicator, benchmarks_one_indicator, indicator_row, authority_name, width, height, interactive
+    history_one_indicator, benchmarks_one_indicator, indicator_row, authority_name, comparators, width, height, interactive
         As for :func:`trend_chart`.
 
     Returns
@@ -240,22 +341,31 @@ def trend_spec(
     history = _for_indicator(history_one_indicator, row)
     benchmarks = _for_indicator(benchmarks_one_indicator, row)
     name = _authority_name(benchmarks, authority_name)
-    trend = _trend_series(history, benchmarks, row, name)
+    comparators_legend = _comparator_legend(
+        list(comparators) if comparators else None, _count(row.get("comparator_count"))
+    )
+    trend = _trend_series(history, benchmarks, row, name, comparators_legend)
     order = trend.order
     unit, dec = _unit(row), _decimals(row)
 
     if not order:
         return _empty_spec(f"No data to chart for {_title(row)}", width, height)
 
-    styles = [_style_for(s, name) for s in order]
+    current = _current(row, history)
+    styles = [_style_for(s, name, comparators_legend) for s in order]
     color = _series_encoding(order, [s["color"] for s in styles], title=None, legend=None)
     dash = _series_encoding(order, [s["dash"] for s in styles], title=None, legend=None)
     shape = _series_encoding(order, [s["shape"] for s in styles], title=None, legend=None)
-    y_title = unit_label(unit)
-    fmt = f",.{dec}f"
-    x = {"field": "date", "type": "temporal", "title": None, "axis": _time_axis(trend.dates + trend.band_dates)}
-    y_scale = {"zero": False, "nice": True, "padding": 12}
-    y = {"field": "value", "type": "quantitative", "title": y_title, "scale": y_scale, "axis": {"format": fmt}}
+    y_title = _value_title(unit_label(unit), unit)
+    when = trend.dates + trend.band_dates + ([current.end] if current else [])
+    x_axis = _time_axis(when)
+    x: dict[str, Any] = {"field": "date", "type": "temporal", "title": None, "axis": x_axis}
+    known = [d for d in when if d is not pd.NaT]
+    if current and known:
+        # The time axis always reaches the reporting period, with a figure or without one.
+        x["scale"] = {"domain": [_date_time(min(known)), _date_time(max(known))]}
+    y_scale: dict[str, Any] = {"zero": False, "nice": True, "padding": 12}
+    y = {"field": "value", "type": "quantitative", "title": y_title, "scale": y_scale, "axis": _value_axis(unit, dec)}
     tooltip = [
         {"field": "series", "type": "nominal", "title": "Series"},
         {"field": "period", "type": "nominal", "title": "Period"},
@@ -264,7 +374,76 @@ def trend_spec(
 
     data = _Datasets()
     layers: list[tuple[Any, dict[str, Any]]] = []
-    if trend.band:
+    zones = _band_zone_rows(trend, row) if trend.band else []
+    band_labels: list[dict[str, Any]] = []
+    if zones:
+        # The whole band, its amber edges and some space outside it: never a plot filled by the band.
+        lows, highs = [float(b["lower"]) for b in trend.band], [float(b["upper"]) for b in trend.band]
+        shown = [float(p["value"]) for p, has in zip(trend.points, trend.has_value) if has]
+        span = max(max(highs) - min(lows), 10.0**-dec)
+        lo, hi = min(lows) - 0.35 * span, max(highs) + 0.35 * span
+        if min(lows) >= 0 and lo < 0:
+            lo = 0.0
+        if unit in _PERCENT_UNITS and max(highs) <= 100 and hi > 100:
+            hi = 100.0
+        lo, hi = min([lo, *shown]), max([hi, *shown])
+        y_scale.pop("padding")
+        y_scale["domain"] = [lo, hi]
+        # The zones named in words beside the plot's right edge, at the latest period's band.
+        last = trend.band[-1]
+        for z in (z for z in zones if z["date"] == last["date"]):
+            if (z["y2"] - z["y"]) >= 0.06 * (hi - lo):
+                band_labels.append({"y": (z["y"] + z["y2"]) / 2, "text": z["zone"]})
+        top, bottom = float(last["upper"]), float(last["lower"])
+        if hi - top >= 0.06 * (hi - lo):
+            band_labels.append({"y": (top + hi) / 2, "text": "Red: outside band"})
+        if bottom - lo >= 0.06 * (hi - lo):
+            band_labels.append({"y": (lo + bottom) / 2, "text": "Red: outside band"})
+        for zone in ("Green", "Amber"):
+            these = [z for z in zones if z["zone"] == zone]
+            if not these:
+                continue
+            layers.append(
+                (
+                    these,
+                    {
+                        "mark": {
+                            "type": "area",
+                            "interpolate": "step-before",
+                            "opacity": 1,
+                            "color": _BAND_ZONE_FILLS[zone],
+                        },
+                        "encoding": {
+                            "x": x,
+                            "y": {**y, "field": "y"},
+                            "y2": {"field": "y2"},
+                            "detail": {"field": "part", "type": "nominal"},
+                        },
+                    },
+                )
+            )
+        layers.append(
+            (
+                band_labels,
+                {
+                    "mark": {
+                        "type": "text",
+                        "align": "left",
+                        "baseline": "middle",
+                        "dx": 8,
+                        "fontSize": 11,
+                        "fontStyle": "italic",
+                        "color": _BAND_ZONE_TEXT,
+                    },
+                    "encoding": {
+                        "x": {"value": width},
+                        "y": {**y, "field": "y"},
+                        "text": {"field": "text", "type": "nominal"},
+                    },
+                },
+            )
+        )
+    elif trend.band:
         layers.append(
             (
                 trend.band,
@@ -285,6 +464,38 @@ def trend_spec(
                 },
             )
         )
+    if current and current.status:
+        # No figure for the reporting period: a gap (the line stops at the last figure), a dashed
+        # rule at the period's end and its status in words at the end of the axis.
+        gap = [
+            {
+                "date": _iso(current.end),
+                "period": current.period,
+                "status": current.status,
+                "status_text": f"{current.period}: {current.status}",
+            }
+        ]
+        layers.append(
+            (
+                gap,
+                {
+                    "mark": {"type": "rule", "strokeDash": [2, 3], "strokeWidth": 1.5, "color": PALETTE["dark_grey"]},
+                    "encoding": {"x": x},
+                },
+            )
+        )
+        status_mark = {
+            "type": "text",
+            "align": "right",
+            "baseline": "bottom",
+            "dx": -5,
+            "y": height - 4,
+            "fontSize": 12,
+            "fontWeight": "bold",
+            "color": TEXT,
+        }
+        status_encoding = {"x": x, "text": {"field": "status_text", "type": "nominal"}}
+        layers += _haloed(gap, status_mark, status_encoding)
     drawn = [i for i, (p, has) in enumerate(zip(trend.points, trend.has_value)) if has and p["series"] != "Target"]
     lines = [trend.points[i] for i in drawn]
     if lines:
@@ -303,7 +514,7 @@ def trend_spec(
                 },
             )
         )
-        point_encoding = {"x": x, "y": y, "color": color, "shape": shape}
+        point_encoding: dict[str, Any] = {"x": x, "y": y, "color": color, "shape": shape}
         if interactive:
             point_encoding["tooltip"] = tooltip
         layers.append(
@@ -317,28 +528,27 @@ def trend_spec(
         )
         local = [i for i in drawn if trend.points[i]["series"] == name]
         if local:
-            # The latest local value, as sorting by date would give it (a missing date sorts last).
+            # The latest local value, as sorting by date would give it (a missing date sorts last),
+            # labelled with its own period: never read as the reporting period's figure.
             keys = np.array([trend.dates[i].value for i in local], dtype="i8").view("datetime64[ns]")  # NaT: NaT
-            latest = local[_sorted_positions(keys)[-1]]
-            layers.append(
-                (
-                    [dict(trend.points[latest])],
-                    {
-                        "mark": {
-                            "type": "text",
-                            "align": "left",
-                            "dx": 8,
-                            "dy": -10,
-                            "fontWeight": "bold",
-                            "fontSize": 13,
-                            "color": PALETTE["dark_blue"],
-                        },
-                        "encoding": {"x": x, "y": y, "text": {"field": "label", "type": "nominal"}},
-                    },
-                )
-            )
+            latest = dict(trend.points[local[_sorted_positions(keys)[-1]]])
+            latest["end_label"] = f"{latest['period']}: {latest['label']}" if latest.get("period") else latest["label"]
+            at_end = current is None or not current.status
+            end_mark = {
+                "type": "text",
+                # at the end of the axis the label sits above and to the left of its point
+                "align": "right" if at_end else "center",
+                "dx": 4 if at_end else 0,
+                "dy": -14,
+                "fontWeight": "bold",
+                "fontSize": 13,
+                "color": PALETTE["dark_blue"],
+            }
+            end_encoding = {"x": x, "y": y, "text": {"field": "end_label", "type": "nominal"}}
+            layers += _haloed([latest], end_mark, end_encoding)
     plot = _layer_spec(data, layers, width=width, height=height)
-    spec = _top_level({"vconcat": [plot, _line_legend(data, order, styles, width)], "spacing": 14}, data)
+    legend = _line_legend(data, order, styles, width, band_text=_band_legend(row, zones))
+    spec = _top_level({"vconcat": [plot, legend], "spacing": 14}, data)
     if interactive and spec["vconcat"][0]["layer"]:
         # What Altair's .interactive(bind_y=False) adds: pan and zoom along the time axis.
         scales = {"select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}
@@ -347,12 +557,41 @@ def trend_spec(
     return spec
 
 
+def _haloed(
+    source: list[dict[str, Any]], mark: dict[str, Any], encoding: dict[str, Any]
+) -> list[tuple[Any, dict[str, Any]]]:
+    """A text layer over a white outline of itself, so that the lines it crosses never hide it."""
+    halo = {**mark, "color": "white", "stroke": "white", "strokeWidth": 4, "strokeJoin": "round"}
+    return [(source, {"mark": halo, "encoding": encoding}), (source, {"mark": mark, "encoding": encoding})]
+
+
+def _count(value: Any) -> int | None:
+    if is_missing(value):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _band_legend(row: Mapping[str, Any], zones: list[dict[str, Any]]) -> str:
+    """The legend's words for the target band's zones (``""`` for a plain band)."""
+    if not zones:
+        return ""
+    amber = [z for z in zones if z["zone"] == "Amber"]
+    if not amber:
+        return "Target band: Green inside, Red outside"
+    within = _band_tolerance_words(row, amber[-1]["y2"] - amber[-1]["y"])
+    return f"Target band: Green inside, Amber within {within} of an edge, Red outside"
+
+
 def trend_chart(
     history_one_indicator: pd.DataFrame,
     benchmarks_one_indicator: pd.DataFrame | None,
     indicator_row: Mapping[str, Any] | pd.Series,
     *,
     authority_name: str | None = None,
+    comparators: Sequence[str] | None = None,
     width: int = 620,
     height: int = 260,
     interactive: bool = False,
@@ -374,6 +613,9 @@ def trend_chart(
     authority_name
         Name for the local series; by default the benchmark series that is not London, England,
         statistical neighbours or comparators.
+    comparators
+        The pack's comparators by name (``meta["comparators"]``): one comparator's series is named
+        after it, not called an average; without them the row's ``comparator_count`` decides.
     width, height
         Plot size in pixels (the SVG scales down to fit the page).
     interactive
@@ -382,8 +624,11 @@ def trend_chart(
     Returns
     -------
     altair.VConcatChart
-        Local values as a solid line with circles; the target as a dashed step line; the band
-        (for band indicators) as a shaded area; published benchmarks as lines each with its own
+        Local values as a solid line with circles, the time axis ending at the reporting period
+        (the row's ``period``: a period without a figure is a gap with its status written at the
+        end of the axis, and the last figure drawn is labelled with its own period); the target as a
+        dashed step line; the band (for band indicators) as its zones, amber within the tolerance of
+        each edge and green between, named in words, with space outside it; published benchmarks as lines each with its own
         colour, point shape and dash pattern; one legend naming every series. An ``altair.Chart``
         saying so when there is nothing to draw. Its ``to_dict()`` is :func:`trend_spec`.
     """
@@ -393,6 +638,7 @@ def trend_chart(
             benchmarks_one_indicator,
             indicator_row,
             authority_name=authority_name,
+            comparators=comparators,
             width=width,
             height=height,
             interactive=interactive,
@@ -463,8 +709,11 @@ def _time_axis(when: list[pd.Timestamp]) -> dict[str, Any]:
     return {"format": "%b %Y", "labelAngle": 0, "labelOverlap": "greedy", "tickCount": 6, "grid": False}
 
 
-def _line_legend(data: _Datasets, order: list[str], styles: list[dict[str, Any]], width: int) -> dict[str, Any]:
-    """A legend drawn with marks, showing each series' line pattern AND point shape together."""
+def _line_legend(
+    data: _Datasets, order: list[str], styles: list[dict[str, Any]], width: int, band_text: str = ""
+) -> dict[str, Any]:
+    """A legend drawn with marks, showing each series' line pattern AND point shape together; with
+    ``band_text``, the target band is drawn as its zones (amber, green, amber) and named in those words."""
     cols = 2
     col_width = width / cols
     rows: list[dict[str, Any]] = []
@@ -481,9 +730,20 @@ def _line_legend(data: _Datasets, order: list[str], styles: list[dict[str, Any]]
                 "xt": x0 + 44,
                 "is_band": series == "Target band",
                 "has_point": series not in ("Target", "Target band"),
+                "text": band_text if band_text and series == "Target band" else series,
             }
         )
-    n_rows = rows[-1]["row"] + 1
+    zoned = bool(band_text) and "Target band" in order
+    if zoned:  # the band row spans both columns: its words are long
+        band_at = order.index("Target band")
+        others = [r for r in rows if r["series"] != "Target band"]
+        for k, other in enumerate(others):
+            left = (k % cols) * col_width
+            other.update(row=k // cols + 1, x0=left, x1=left + 34, xm=left + 17, xt=left + 44)
+        band_row = rows[band_at]
+        band_row.update(row=0, x0=0, x1=34, xm=17, xt=44)
+        rows = [band_row, *others]
+    n_rows = max(r["row"] for r in rows) + 1
     xs = {"domain": [0, width], "range": [0, width]}
     ys = {"domain": [0, max(1, n_rows - 1)], "range": [9, 9 + 22 * max(1, n_rows - 1)]}
     color = _series_encoding(order, [s["color"] for s in styles], legend=None)
@@ -510,6 +770,22 @@ def _line_legend(data: _Datasets, order: list[str], styles: list[dict[str, Any]]
                 "mark": {"type": "rect", "opacity": 0.55, "height": 14},
                 "encoding": {"x": x("x0"), "x2": {"field": "x1"}, "y": y, "color": color},
             },
+        )
+        if not zoned
+        else (
+            [
+                {"row": 0, "x0": x0, "x1": x0 + w, "colour": _BAND_ZONE_FILLS[zone]}
+                for x0, w, zone in ((0, 9, "Amber"), (9, 16, "Green"), (25, 9, "Amber"))
+            ],
+            {
+                "mark": {"type": "rect", "height": 14, "stroke": PALETTE["dark_grey"], "strokeWidth": 0.5},
+                "encoding": {
+                    "x": x("x0"),
+                    "x2": {"field": "x1"},
+                    "y": y,
+                    "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None},
+                },
+            },
         ),
         (
             rows,
@@ -523,7 +799,7 @@ def _line_legend(data: _Datasets, order: list[str], styles: list[dict[str, Any]]
             rows,
             {
                 "mark": {"type": "text", "align": "left", "baseline": "middle", "fontSize": 12, "color": TEXT},
-                "encoding": {"x": x("xt"), "y": y, "text": {"field": "series", "type": "nominal"}},
+                "encoding": {"x": x("xt"), "y": y, "text": {"field": "text", "type": "nominal"}},
             },
         ),
     ]
@@ -549,6 +825,7 @@ def benchmark_trend_spec(
     indicator_row: Mapping[str, Any] | pd.Series,
     *,
     authority_name: str | None = None,
+    comparators: Sequence[str] | None = None,
     width: int = 620,
     height: int = 260,
 ) -> dict[str, Any]:
@@ -556,7 +833,7 @@ def benchmark_trend_spec(
 
     Parameters
     ----------
-    benchmarks_one_indicator, indicator_row, authority_name, width, height
+    benchmarks_one_indicator, indicator_row, authority_name, comparators, width, height
         As for :func:`benchmark_trend_chart`.
 
     Returns
@@ -566,7 +843,13 @@ def benchmark_trend_spec(
     """
     empty = pd.DataFrame(columns=["indicator_id", "period", "period_end", "value", "target", "lower", "upper"])
     return trend_spec(
-        empty, benchmarks_one_indicator, indicator_row, authority_name=authority_name, width=width, height=height
+        empty,
+        benchmarks_one_indicator,
+        indicator_row,
+        authority_name=authority_name,
+        comparators=comparators,
+        width=width,
+        height=height,
     )
 
 
@@ -575,6 +858,7 @@ def benchmark_trend_chart(
     indicator_row: Mapping[str, Any] | pd.Series,
     *,
     authority_name: str | None = None,
+    comparators: Sequence[str] | None = None,
     width: int = 620,
     height: int = 260,
 ) -> alt.VConcatChart | alt.Chart:
@@ -591,6 +875,8 @@ def benchmark_trend_chart(
         The indicator's scorecard row.
     authority_name
         Name for the authority's own published series (see :func:`trend_chart`).
+    comparators
+        The pack's comparators by name (see :func:`trend_chart`).
     width, height
         Plot size in pixels.
 
@@ -601,7 +887,12 @@ def benchmark_trend_chart(
     """
     return _as_altair(
         benchmark_trend_spec(
-            benchmarks_one_indicator, indicator_row, authority_name=authority_name, width=width, height=height
+            benchmarks_one_indicator,
+            indicator_row,
+            authority_name=authority_name,
+            comparators=comparators,
+            width=width,
+            height=height,
         )
     )
 
@@ -618,18 +909,56 @@ def _last_valid(df: pd.DataFrame, col: str) -> pd.Series | None:
     return None if d.empty else d.iloc[-1]
 
 
+def _status_sentence(current: _Current) -> str:
+    """Why the reporting period has no figure, as a sentence."""
+    if current.status == "suppressed":
+        return f"The {current.period} figure is suppressed"
+    if current.status == "not due":
+        return f"No figure is due for {current.period} (not due)"
+    return f"There is no figure for {current.period} (no data)"
+
+
+def _published_names(
+    name: str, row: Mapping[str, Any], comparators: Sequence[str] | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """How the published series are named in the text alternative and in the table's headings: the
+    comparators' average only for two or more comparators, one comparator by its name."""
+    legend = _comparator_legend(list(comparators) if comparators else None, _count(row.get("comparator_count")))
+    if legend == _SERIES_LEGEND["Comparators"]:
+        said, heading = "comparators' average", "Comparators (average)"
+    elif legend == "Comparator (annual)":
+        said, heading = "comparator", "Comparator"
+    else:
+        one = legend.removesuffix(" (annual)")
+        said, heading = f"{one} (comparator)", f"{one} (comparator)"
+    text = {
+        name: f"{name} (published)",
+        "Statistical neighbours": "statistical neighbours' average",
+        "Comparators": said,
+    }
+    headings = {
+        name: f"{name} (published)",
+        "Statistical neighbours": "Statistical neighbours (average)",
+        "Comparators": heading,
+    }
+    return text, headings
+
+
 def describe_trend(
     history_one_indicator: pd.DataFrame,
     benchmarks_one_indicator: pd.DataFrame | None,
     indicator_row: Mapping[str, Any] | pd.Series,
     *,
     authority_name: str | None = None,
+    comparators: Sequence[str] | None = None,
 ) -> str:
     """A text alternative for :func:`trend_chart`.
 
     Example: "Line chart: Re-referrals within 12 months, Havering, 2022-23 Q1 to 2025-26 Q2.
     Latest 21.3% against a target of 20.0%. In the year to March 2025: London 20.1%, England
-    22.6%. The figures are in the tables below the chart."
+    22.6%. The figures are in the tables below the chart." When the reporting period has no figure
+    it says so ("The 2025-26 Q2 figure is suppressed; the last figure shown is 50% in 2025-26 Q1
+    ..."), never quoting the previous figure as the latest.
     """
     row = _row(indicator_row)
     h = _for_indicator(history_one_indicator, row)
@@ -637,6 +966,8 @@ def describe_trend(
     name = _authority_name(b, authority_name)
     unit, dec = _unit(row), _decimals(row)
     title = _title(row)
+    current = _current(row, h)
+    gap = current is not None and bool(current.status)
     sentences: list[str] = []
     if not h.empty and "period_end" in h.columns:
         h = h.assign(period_end=pd.to_datetime(h["period_end"])).sort_values("period_end")
@@ -644,11 +975,20 @@ def describe_trend(
     if last is not None:
         valid = h[pd.to_numeric(h["value"], errors="coerce").notna()]
         first_p, last_p = str(valid.iloc[0].get("period", "")), str(last.get("period", ""))
-        span = f"{first_p} to {last_p}" if first_p != last_p else last_p
-        text = f"Line chart: {title}, {name}, {span}. Latest {format_value(last['value'], unit, dec)}"
+        end_p = current.period if gap and current is not None else last_p
+        span = f"{first_p} to {end_p}" if first_p != end_p else end_p
+        figure = format_value(last["value"], unit, dec)
+        if gap and current is not None:
+            text = (
+                f"Line chart: {title}, {name}, {span}. {_status_sentence(current)}: the line stops at the "
+                f"last figure, {figure} in {last_p}"
+            )
+        else:
+            text = f"Line chart: {title}, {name}, {span}. Latest {figure}"
         lo, hi = last.get("lower"), last.get("upper")
         if not is_missing(lo) and not is_missing(hi):
             text += f" against a target band of {format_value(lo, unit, dec)} to {format_value(hi, unit, dec)}"
+            text += _band_zone_words(row, float(lo), float(hi))
         elif not is_missing(last.get("target")):
             text += f" against a target of {format_value(last['target'], unit, dec)}"
         else:
@@ -656,7 +996,10 @@ def describe_trend(
         sentences.append(text)
     else:
         sentences.append(f"Line chart: published figures for {title}")
+        if gap and current is not None:
+            sentences.append(_status_sentence(current))
     if not b.empty:
+        said, _ = _published_names(name, row, comparators)
         b = b.assign(value=pd.to_numeric(b["value"], errors="coerce")).dropna(subset=["value"])
         by_year: dict[str, list[str]] = {}
         for series in (name, "London", "England", "Statistical neighbours", "Comparators"):
@@ -664,16 +1007,35 @@ def describe_trend(
             if s.empty:
                 continue
             s = s.sort_values("benchmark_year").iloc[-1]
-            label = {
-                name: f"{name} (published)",
-                "Statistical neighbours": "statistical neighbours' average",
-                "Comparators": "comparators' average",
-            }.get(series, series)
+            label = said.get(series, series)
             year = benchmark_year_label(s["benchmark_year"], s.get("year_end"))
             by_year.setdefault(year, []).append(f"{label} {format_value(s['value'], unit, dec)}")
         for year, items in by_year.items():
             sentences.append(f"In the {year}: " + ", ".join(items))
     return ". ".join(sentences) + ". The figures are in the tables below the chart."
+
+
+def _band_zone_words(row: Mapping[str, Any], lo: float, hi: float) -> str:
+    """`` (amber within 2 percentage points of each edge, 10% to 12% and 14% to 16%; green 12% to 14%;
+    red outside)``: the band's zones as the chart shades them (``""`` when there are none)."""
+    zones = band_zones({**row, "polarity": "band", "lower": lo, "upper": hi})
+    if not zones:
+        return ""
+    unit, dec = _unit(row), _decimals(row)
+
+    def span(z: dict[str, Any]) -> str:
+        return f"{format_value(z['x'], unit, dec)} to {format_value(z['x2'], unit, dec)}"
+
+    green = [span(z) for z in zones if z["zone"] == "green"]
+    amber = [z for z in zones if z["zone"] == "amber"]
+    parts = []
+    if amber:
+        within = _band_tolerance_words(row, float(amber[0]["x2"]) - float(amber[0]["x"]))
+        parts.append(f"amber within {within} of each edge, " + " and ".join(span(z) for z in amber))
+    if green:
+        parts.append(f"green {green[0]}")
+    parts.append("red outside; the chart shades and names the zones")
+    return " (" + "; ".join(parts) + ")"
 
 
 def trend_tables(
@@ -682,12 +1044,14 @@ def trend_tables(
     indicator_row: Mapping[str, Any] | pd.Series,
     *,
     authority_name: str | None = None,
+    comparators: Sequence[str] | None = None,
 ) -> list[tuple[str, pd.DataFrame]]:
     """The data behind :func:`trend_chart` as captioned tables of display text.
 
     Returns ``[(caption, DataFrame), ...]``: the local series by period (value, target or band,
-    RAG) and the published series by year (one column per series). The first column of each
-    table labels its rows.
+    RAG), always down to the reporting period (a period without a figure says why in words:
+    ``Suppressed``, ``No data``), and the published series by year (one column per series). The
+    first column of each table labels its rows.
     """
     row = _row(indicator_row)
     h = _for_indicator(history_one_indicator, row)
@@ -697,10 +1061,27 @@ def trend_tables(
     out: list[tuple[str, pd.DataFrame]] = []
     if not h.empty:
         h = h.assign(period_end=pd.to_datetime(h["period_end"])).sort_values("period_end")
+        current = _current(row, h)
+        if current is not None and not (h["period_end"] == current.end).any():
+            # the reporting period's row, with the scorecard's target and status
+            extra = {"period": current.period, "period_end": current.end, "value": row.get("value")}
+            for col in ("target", "lower", "upper", "rag", "status"):
+                if col in h.columns:
+                    extra[col] = row.get(col)
+            h = pd.concat([h, pd.DataFrame([extra])], ignore_index=True)
+        status = h["status"] if "status" in h.columns else pd.Series([None] * len(h), index=h.index)
+        values = h["value"] if "value" in h.columns else pd.Series([None] * len(h), index=h.index)
         t = pd.DataFrame(
             {
                 "Period": h["period"].astype(str),
-                name: [format_value(v, unit, dec) for v in h.get("value", pd.Series(dtype=float))],
+                name: [
+                    format_value(v, unit, dec)
+                    if not is_missing(v) or is_missing(s)
+                    else STATUS_WORDS.get(str(s).lower(), "–")
+                    if str(s).lower() in _GAP_STATUSES
+                    else "No data"
+                    for v, s in zip(values, status)
+                ],
             }
         )
         has_band = {"lower", "upper"} <= set(h.columns) and h[["lower", "upper"]].notna().all(axis=1).any()
@@ -714,7 +1095,6 @@ def trend_tables(
         elif "target" in h.columns:
             t["Target"] = [format_value(v, unit, dec) for v in h["target"]]
         if "rag" in h.columns:
-            status = h["status"] if "status" in h.columns else pd.Series([""] * len(h), index=h.index)
             t["Rating"] = [
                 str(r)
                 if not is_missing(r) and str(r)
@@ -725,6 +1105,7 @@ def trend_tables(
             ]
         out.append((f"{name}: {_title(row)} by period", t.reset_index(drop=True)))
     if not b.empty:
+        _, headings = _published_names(name, row, comparators)
         b = b.assign(value=pd.to_numeric(b["value"], errors="coerce"))
         b["Year"] = [
             benchmark_year_label(y, e) for y, e in zip(b["benchmark_year"], b.get("year_end", [None] * len(b)))
@@ -735,13 +1116,7 @@ def trend_tables(
         t = wide[["Year"] + cols].copy()
         for c in cols:
             t[c] = [format_value(v, unit, dec) for v in t[c]]
-        t = t.rename(
-            columns={
-                name: f"{name} (published)",
-                "Statistical neighbours": "Statistical neighbours (average)",
-                "Comparators": "Comparators (average)",
-            }
-        )
+        t = t.rename(columns=headings)
         t.columns.name = None
         out.append((f"Published figures by year: {_title(row)}", t.reset_index(drop=True)))
     return out
