@@ -18,27 +18,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpitools.core.authorities import select
+from kpitools.pack.build import FIGURE_COLUMNS
 from kpitools.present import charts
 from kpitools.present.charts.formatting import benchmark_year_label
 from kpitools.present.render import _num, scorecard_table
 from kpitools.score.text import format_values
 
 MINUS = "\u2212"
-# every float column of the scorecard that holds a figure in the indicator's unit
-FIGURE_COLUMNS = [
-    "value",
-    "target",
-    "target_annual",
-    "lower",
-    "upper",
-    "previous_value",
-    "last_year_value",
-    "published_value",
-    "london",
-    "england",
-    "sn_mean",
-    "comparator_mean",
-]
+# every float column of the scorecard that holds a figure in the indicator's unit: the files' own list
 # the benchmark series of the trend chart, by scorecard column
 SERIES = {
     "london": "London",
