@@ -90,7 +90,7 @@ def test_the_scorecard_is_one_card_per_indicator_with_labelled_figures(pack, off
     assert attempts == []
 
 
-def test_the_scorecard_is_still_a_table_on_a_wide_screen(pack, offline_page):
+def test_the_scorecard_is_still_a_whole_table_on_a_wide_screen(pack, offline_page):
     page, _ = offline_page
     open_at(page, pack / "committee_scorecard.html", {"width": 1280, "height": 900})
     found = page.evaluate("""() => {
@@ -101,6 +101,10 @@ def test_the_scorecard_is_still_a_table_on_a_wide_screen(pack, offline_page):
     }""")
     assert found == {"table": "table", "row": "table-row", "before": "none", "head": pytest.approx(found["head"])}
     assert found["head"] > 20
+    # and the whole table fits the page: no column (the benchmarks' year) hidden past the box's edge
+    box = page.evaluate("""() => { const w = document.querySelector('table.kpi-scorecard').closest('.kpi-table-wrap');
+        return [w.scrollWidth, w.clientWidth]; }""")
+    assert box[0] <= box[1], f"the scorecard scrolls at 1280 px: {box[0]} px of content in a {box[1]} px box"
 
 
 _CHART_TEXT = """() => {
