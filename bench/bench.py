@@ -90,7 +90,13 @@ def naive_loop(authorities: list[str], notebooks: list[str], work: Path) -> floa
 def write_schedule(authorities: list[str], notebooks: list[str], outputs: Path, path: Path) -> Path:
     path.write_text(
         json.dumps(
-            {"authorities": authorities, "periods": ["latest"], "notebooks": notebooks, "outputs": str(outputs)}
+            {
+                "authorities": authorities,
+                "periods": ["latest"],
+                "notebooks": notebooks,
+                "outputs": str(outputs),
+                "benchmark_only": True,  # only Havering has local figures: the others are benchmark-only packs
+            }
         ),
         encoding="utf-8",
     )  # JSON is YAML

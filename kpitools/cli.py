@@ -73,6 +73,13 @@ def main() -> None:
     """Children's services KPI scrutiny: scorecards, benchmarks and quarterly packs."""
 
 
+_BENCHMARK_ONLY_HELP = (
+    "When the authority has no local figures for the period, build a pack of published benchmarks only "
+    "(without it, such a request stops with exit 2 and writes nothing). An authority with local figures "
+    "for the period still gets its full pack."
+)
+
+
 @main.command("score")
 @click.option("--authority", required=True, help="Name, new code (E09000016) or old LA code (311).")
 @click.option("--period", default="latest", show_default=True, help="A quarter such as '2025-26 Q2', or latest.")
@@ -90,22 +97,35 @@ def main() -> None:
     required=True,
     help="Scorecard file to write: .csv or .json.",
 )
+@click.option("--benchmark-only", is_flag=True, help=_BENCHMARK_ONLY_HELP)
 def score_command(
-    authority: str, period: str, data_dir: Path | None, comparators: str, indicators: str, out: Path
+    authority: str,
+    period: str,
+    data_dir: Path | None,
+    comparators: str,
+    indicators: str,
+    out: Path,
+    benchmark_only: bool,
 ) -> None:
     """Score one authority for one period and write the scorecard.
 
-    Exit code 0 when written, 2 for bad input or a bad option, 3 when the scorecard (or
-    data/processed) cannot be written.
+    Exit code 0 when written, 2 for bad input or a bad option (or no local figures for the period
+    without --benchmark-only: nothing is written), 3 when the scorecard (or data/processed) cannot
+    be written.
     """
     from kpitools.core.config import Paths
     from kpitools.pack.build import build_tables, write_scorecard
-    from kpitools.run.runner import load_data
+    from kpitools.run.runner import load_data, save_processed
 
     if out.suffix.lower() not in (".csv", ".json"):
         raise ConfigError(f"--out {out}: the file name must end in .csv or .json")
-    ds = load_data(Paths.from_data_dir(data_dir), write_processed=data_dir is None)
-    tables = build_tables(ds, authority, period, _split(comparators), _split(indicators))
+    paths = Paths.from_data_dir(data_dir)
+    ds = load_data(paths)
+    tables = build_tables(
+        ds, authority, period, _split(comparators), _split(indicators), benchmark_only=benchmark_only
+    )  # a period with no local figures stops here, before anything is written
+    if data_dir is None:
+        save_processed(ds, paths)
     try:
         write_scorecard(tables.scorecard, tables.meta, out)
     except OSError as exc:
@@ -132,6 +152,7 @@ def score_command(
     "pack (default: publication.publish in settings.yaml, else --draft).",
 )
 @click.option("--pdf", is_flag=True, help="Also print the pack to one A4 PDF with headless Chromium.")
+@click.option("--benchmark-only", is_flag=True, help=_BENCHMARK_ONLY_HELP)
 def report_command(
     authority: str | None,
     period: str,
@@ -141,11 +162,13 @@ def report_command(
     out: Path | None,
     publish: bool | None,
     pdf: bool,
+    benchmark_only: bool,
 ) -> None:
     """Execute the report notebooks and write the HTML pack to outputs/<authority>/<period>/.
 
-    Exit code 0 when written, 2 for bad input or a bad option, 3 when a notebook fails or the pack
-    cannot be written (the previous pack is unchanged), 130 when stopped (SIGTERM or Ctrl-C).
+    Exit code 0 when written, 2 for bad input or a bad option (or no local figures for the period
+    without --benchmark-only: nothing is written), 3 when a notebook fails or the pack cannot be
+    written (the previous pack is unchanged), 130 when stopped (SIGTERM or Ctrl-C).
     """
     from kpitools.run.runner import run_pack
 
@@ -160,6 +183,7 @@ def report_command(
                 outputs=out,
                 publish=publish,
                 pdf=pdf,
+                benchmark_only=benchmark_only,
             )
     except KeyboardInterrupt:
         click.echo(
@@ -197,7 +221,9 @@ def run_command(
     """Build every pack a schedule names, in parallel; skip the unchanged ones.
 
     Exit code 0 when every pack was built or skipped, 3 when any failed (the others are still
-    published) or the run log cannot be written, 2 for a bad schedule or bad input, 130 when stopped.
+    published; an authority with no local figures for the period fails, writing nothing, unless the
+    schedule says benchmark_only: true) or the run log cannot be written, 2 for a bad schedule or bad
+    input, 130 when stopped.
     """
     from kpitools.run.schedule import load_schedule, run_schedule
 

@@ -7,6 +7,7 @@ Every error the command line reports derives from :class:`KpiError`; the CLI pri
 from __future__ import annotations
 
 import errno
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,20 @@ class UnknownAuthorityError(ConfigError):
 
 class PeriodError(ConfigError):
     """A period that cannot be read or is not available."""
+
+
+class NoLocalFiguresError(PeriodError):
+    """The authority has no local figures for the period asked for, and a pack of published benchmarks
+    only was not asked for (``--benchmark-only``, ``benchmark_only: true``): nothing is written.
+
+    ``periods`` are the quarters with local figures for the authority (labels, oldest first; empty
+    when it has none at all)."""
+
+    def __init__(self, message: str, *, authority: str = "", period: str = "", periods: Sequence[str] = ()) -> None:
+        self.authority = authority
+        self.period = period
+        self.periods = list(periods)
+        super().__init__(message)
 
 
 class ReportError(KpiError):

@@ -18,7 +18,7 @@ import pandas as pd
 
 from kpitools import __version__
 from kpitools.core.authorities import Authority, resolve
-from kpitools.core.errors import ConfigError, PeriodError
+from kpitools.core.errors import ConfigError, NoLocalFiguresError, PeriodError
 from kpitools.core.files import atomic_path
 from kpitools.core.numbers import round_figures, round_significant
 from kpitools.core.periods import Period
@@ -103,7 +103,7 @@ def resolve_period(ds: Dataset, authority: Authority, period: str) -> Period:
         if p.kind != "quarter":
             raise PeriodError(f"the period {period!r} is not a quarter: write it like 2025-26 Q2")
         return p
-    v = ds.values[ds.values["value_status"].isin(["ok", "suppressed"])]
+    v = ds.values[ds.values["value_status"].isin(LOCAL_FIGURE_STATUSES)]
     own = v[v["authority"].eq(authority.code)]
     pool = own if not own.empty else v
     if not pool.empty:
@@ -112,10 +112,101 @@ def resolve_period(ds: Dataset, authority: Authority, period: str) -> Period:
         end = ds.benchmarks["year_end"].max()
     else:
         raise PeriodError("no period has any data: name the period, e.g. --period '2025-26 Q2'")
-    end = pd.Timestamp(end)
-    fy = end.year if end.month >= 4 else end.year - 1
-    q = ((end.month - 4) % 12) // 3 + 1
-    return Period("quarter", fy * 4 + q - 1)
+    return Period("quarter", int(_quarter_ordinals(pd.Series([pd.Timestamp(end)]))[0]))
+
+
+# A row of an authority's extracts is a local figure when it holds a value, or one suppressed in the
+# extract (a quarter of suppressed figures is still the quarter reported); a blank or "missing" is not.
+LOCAL_FIGURE_STATUSES = ("ok", "suppressed")
+
+
+def _quarter_ordinals(ends: pd.Series) -> np.ndarray:
+    """The ordinal of the financial-year quarter each date falls in (April to June is Q1)."""
+    ends = pd.to_datetime(ends)
+    month, year = ends.dt.month.to_numpy(), ends.dt.year.to_numpy()
+    fy = np.where(month >= 4, year, year - 1)
+    return fy * 4 + ((month - 4) % 12) // 3
+
+
+def local_quarters(ds: Dataset, authority_code: str) -> list[Period]:
+    """The quarters with a local figure for the authority, oldest first: each row of its extracts
+    with a value or one suppressed in the extract counts for the quarter its period ends in (a month,
+    a quarter, or a year for its last quarter), as for ``latest`` (:func:`resolve_period`)."""
+    v = ds.values
+    ends = v.loc[v["authority"].eq(authority_code) & v["value_status"].isin(LOCAL_FIGURE_STATUSES), "period_end"]
+    ends = pd.Series(ends.dropna().unique())
+    if ends.empty:
+        return []
+    return [Period("quarter", int(o)) for o in sorted(set(_quarter_ordinals(ends).tolist()))]
+
+
+def describe_quarters(quarters: Sequence[Period], most: int = 6) -> str:
+    """``2022-23 Q1 to 2025-26 Q2 (14 quarters)``: runs of consecutive quarters; ``none`` for none.
+
+    Examples
+    --------
+    >>> describe_quarters([Period.parse("2022-23 Q1"), Period.parse("2022-23 Q2"), Period.parse("2024-25 Q4")])
+    '2022-23 Q1 to 2022-23 Q2, 2024-25 Q4 (3 quarters)'
+    >>> describe_quarters([])
+    'none'
+    """
+    if not quarters:
+        return "none"
+    runs: list[list[Period]] = []
+    for q in sorted(quarters, key=lambda q: q.ordinal):
+        if runs and q.ordinal == runs[-1][-1].ordinal + 1:
+            runs[-1].append(q)
+        else:
+            runs.append([q])
+    parts = [r[0].label if len(r) == 1 else f"{r[0].label} to {r[-1].label}" for r in runs]
+    if len(parts) > most:
+        parts = [*parts[: most - 1], "...", parts[-1]]
+    n = len(quarters)
+    return f"{', '.join(parts)} ({n} quarter{'s' if n != 1 else ''})"
+
+
+def check_local_figures(
+    ds: Dataset, authority: Authority, period: str, benchmark_only: bool | None = False
+) -> tuple[Period, bool]:
+    """The pack's quarter, and whether it is a pack of published benchmarks only (no local figures
+    for the authority in that quarter: see :func:`local_quarters`).
+
+    Cheap (one filter of the local values, nothing written): ``kpitools score``, ``report`` and
+    ``run`` call it before anything is written. ``benchmark_only`` says what to do when the
+    authority has no local figures for the quarter: ``False`` stops with
+    :class:`~kpitools.core.errors.NoLocalFiguresError`, naming the quarters that have them; ``True``
+    (``--benchmark-only``, ``benchmark_only: true``) allows a benchmark-only pack; ``None`` (a
+    notebook run by hand, the workbench) allows it without being asked. An authority with local
+    figures for the quarter always gets its full pack.
+
+    Raises
+    ------
+    PeriodError
+        The period cannot be read, or is not a quarter.
+    NoLocalFiguresError
+        No local figures for the quarter and ``benchmark_only`` is ``False``.
+    """
+    p = resolve_period(ds, authority, period)
+    quarters = local_quarters(ds, authority.code)
+    if any(q.ordinal == p.ordinal for q in quarters):
+        return p, False
+    if benchmark_only is False:
+        latest = str(period).strip().lower() == "latest"
+        what = "for any quarter, so it has no latest quarter of its own" if latest else f"for {p.label}"
+        hint = (
+            "Choose one of them with --period, or add --benchmark-only for a pack of published benchmarks only"
+            if quarters
+            else "For a pack of published benchmarks only, add --benchmark-only"
+        )
+        raise NoLocalFiguresError(
+            f"{authority.name} has no local figures {what}: nothing was written. "
+            f"Periods with local figures for {authority.name}: {describe_quarters(quarters)}. "
+            f"{hint} (in a schedule: benchmark_only: true).",
+            authority=authority.name,
+            period=p.label,
+            periods=[q.label for q in quarters],
+        )
+    return p, True
 
 
 def _history_periods(period: Period, years: int = 3) -> list[Period]:
@@ -152,11 +243,18 @@ def build_tables(
     comparators: Sequence[str] = (),
     indicators: Sequence[str] = (),
     ranks: pd.DataFrame | None = None,
+    benchmark_only: bool | None = None,
 ) -> PackTables:
     """Score one authority's pack: scorecard, summary, history, benchmark series and comparison.
 
     ``ranks`` is :func:`kpitools.score.benchmarks.national_ranks` of ``ds.benchmarks`` for the whole
     framework; a schedule computes it once and passes it to every pack.
+
+    ``benchmark_only`` is what to do when the authority has no local figures for the period
+    (:func:`check_local_figures`): ``False`` stops (``kpitools score``, ``report`` and ``run``
+    unless asked), ``True`` builds a pack of published benchmarks only, ``None`` (the default: a
+    notebook run by hand, the workbench) builds one without being asked. ``meta["benchmark_only"]``
+    says whether the pack is one.
 
     Examples
     --------
@@ -166,7 +264,7 @@ def build_tables(
     """
     la = resolve(authority)
     comps = [resolve(c) for c in comparators if str(c).strip()]
-    p = resolve_period(ds, la, period)
+    p, no_local_figures = check_local_figures(ds, la, period, benchmark_only)
     ind = ds.indicators
     if indicators:
         unknown = sorted(set(indicators) - set(ind["indicator_id"]))
@@ -241,6 +339,7 @@ def build_tables(
         "illustrative": bool(ds.settings.illustrative and has_local),
         "illustrative_note": ds.settings.illustrative_note if has_local else "",
         "has_local_data": bool(has_local),
+        "benchmark_only": bool(no_local_figures),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "kpitools_version": __version__,
         "rag_scheme": scheme,
@@ -370,6 +469,7 @@ def write_scorecard(card: pd.DataFrame, meta: Mapping[str, Any], out: Path) -> P
                     "rag_scheme",
                     "comparators",
                     "illustrative",
+                    "benchmark_only",
                     "summary_sentence",
                     "inputs",
                 )

@@ -48,6 +48,7 @@ class PackMeta(TypedDict, total=False):
     illustrative: bool
     illustrative_note: str
     has_local_data: bool
+    benchmark_only: bool  # no local figures for the period: a pack of published benchmarks only
     generated_at: str
     kpitools_version: str
     rag_scheme: str

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from kpitools.present import TEMPLATE_DIR, TEMPLATE_NAME
 from kpitools.present import render as r
+from kpitools.present.sections import is_benchmark_only
 
 __all__ = ["index_page", "index_body"]
 
@@ -57,7 +58,13 @@ def index_body(
     parts.append('<h2 id="reports">Reports</h2><ul class="kpi-reports">')
     parts += [f'<li><a href="{r.esc(href)}">{r.esc(text)}</a></li>' for href, text in reports]
     parts.append("</ul>")
-    if summary_html:
+    if is_benchmark_only(meta):
+        # no local figures, nothing rated: the published position's lead (the pack's summary section),
+        # never "Performance data is available for 0 of ..." nor a chart of zeros
+        if summary_html:
+            parts.append('<h2 id="summary">Published position</h2>')
+            parts.append(summary_html)
+    elif summary_html:
         parts.append('<h2 id="summary">Summary</h2>')
         parts.append(summary_html)
     elif summary is not None or meta.get("summary_sentence"):

@@ -81,6 +81,10 @@ __all__ = [
     "comparison_section",
     "notes_block",
     "provenance_block",
+    "published_changes",
+    "published_position_tables",
+    "published_position_lead",
+    "published_position_block",
 ]
 
 
@@ -794,8 +798,11 @@ def _describe_benchmark_trend(
     return text
 
 
-def notes_block(scorecard: pd.DataFrame, meta: Mapping[str, Any] | None = None, *, level: int = 3) -> Fragment:
-    """Definitions and sources of the indicators, what the ratings mean, and the data licence."""
+def notes_block(
+    scorecard: pd.DataFrame, meta: Mapping[str, Any] | None = None, *, level: int = 3, ratings: bool = True
+) -> Fragment:
+    """Definitions and sources of the indicators, what the ratings mean (unless ``ratings`` is false:
+    a pack of published figures only rates nothing), and the data licence."""
     meta = meta or {}
     defs = []
     for _, r in scorecard.iterrows():
@@ -826,22 +833,349 @@ def notes_block(scorecard: pd.DataFrame, meta: Mapping[str, Any] | None = None, 
     scheme = _text(meta.get("rag_scheme"))
     scheme_text = RAG_SCHEME_RULES.get(scheme.lower(), "")
     statuses = "".join(f"<dt>{esc(STATUS_WORDS[k])}</dt><dd>{esc(v)}</dd>" for k, v in STATUS_MEANINGS.items())
-    ratings = (
+    rules = (
         f"<p>Rule set: {esc(scheme.replace('_', ' ')) or 'as configured for the authority'}."
         + (f" {esc(scheme_text)}" if scheme_text else "")
         + "</p>"
     )
     if (_str_col(scorecard, "polarity").str.lower() == "band").any() and scheme.lower() != "band":
-        ratings += f"<p>Indicators with a target band use the band rule. {esc(BAND_RULE)}</p>"
+        rules += f"<p>Indicators with a target band use the band rule. {esc(BAND_RULE)}</p>"
     return Fragment(
         _heading_html("Indicator definitions and sources", level)
         + f'<dl class="kpi-defs">{"".join(defs)}</dl>'
-        + _heading_html("What the ratings and statuses mean", level)
-        + ratings
-        + f'<dl class="kpi-defs">{statuses}</dl>'
+        + (
+            _heading_html("What the ratings and statuses mean", level) + rules + f'<dl class="kpi-defs">{statuses}</dl>'
+            if ratings
+            else ""
+        )
         + _heading_html("Licence", level)
         + "<p>Contains public sector information licensed under the Open Government Licence v3.0: "
         "Department for Education. Published benchmark figures are as released by the Department for "
         "Education; DfE's symbols (c suppressed, x not available, z not applicable, u low reliability, "
         "k rounds to zero) are shown as missing values, never as numbers.</p>"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Published position: a pack of published figures only (no local figures, so no ratings)
+# --------------------------------------------------------------------------------------------
+
+_QUARTILES = {
+    "A": "Quartile A: the best quarter of authorities",
+    "B": "Quartile B: the second quarter",
+    "C": "Quartile C: the third quarter",
+    "D": "Quartile D: the worst quarter of authorities",
+}
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _not_ranked_reason(row: Mapping[str, Any], who: str) -> str:
+    """Why an indicator has no national rank, in words (the first clause of its ``rank_note``)."""
+    note = _text(row.get("rank_note")).split(";")[0].strip()
+    if note:
+        return note[:1].upper() + note[1:]
+    if is_missing(row.get("benchmark_year")):
+        return "Not ranked: no published figures for this indicator"
+    if is_missing(row.get("published_value")):
+        return f"Not ranked: no published figure for {who} that year"
+    return "Not ranked"
+
+
+def _year_of(benchmarks: pd.DataFrame, ind: str, year: Any) -> str:
+    """``year to March 2025``: the published year of one indicator's figures."""
+    ends = pd.Series(dtype=object)
+    if {"indicator_id", "benchmark_year", "year_end"} <= set(benchmarks.columns):
+        b = benchmarks
+        ends = b.loc[
+            (b["indicator_id"].astype(str) == ind) & (pd.to_numeric(b["benchmark_year"], errors="coerce") == year),
+            "year_end",
+        ]
+    return _charts.benchmark_year_label(year, ends.iloc[0] if len(ends) else None)
+
+
+def _change_words(diff: float, unit: str, decimals: int) -> str:
+    """``+1.2 percentage points``, ``−3``, ``no change``: a difference of two rounded figures."""
+    if abs(diff) < 0.5 * 10.0**-decimals:
+        return "no change"
+    text = format_value(diff, None, decimals)
+    text = ("+" + text) if diff > 0 else text
+    return text + ((" percentage point" if abs(diff) == 1 else " percentage points") if unit == "percent" else "")
+
+
+def published_changes(scorecard: pd.DataFrame, benchmarks: pd.DataFrame, authority_name: str) -> pd.DataFrame:
+    """Each indicator's published figure against the authority's previous published year.
+
+    One row per indicator with both: ``indicator_id, title, year, previous_year, value, previous,
+    change`` (the difference of the two figures rounded to the indicator's precision) and
+    ``direction``: ``better``, ``worse`` or ``same`` as the national rank counts better (its
+    ``rank_polarity``), or ``higher`` / ``lower`` for a measure that is neither better nor worse.
+    """
+    from kpitools.core.numbers import round_half_up
+    from kpitools.score.scoring import direction_of_travel
+
+    cols = ["indicator_id", "title", "unit", "decimals", "year", "previous_year", "value", "previous", "change"]
+    if benchmarks.empty or not {"indicator_id", "benchmark_year", "series", "value"} <= set(benchmarks.columns):
+        return pd.DataFrame(columns=[*cols, "direction"])
+    own = benchmarks[benchmarks["series"].astype(str) == str(authority_name)]
+    own = own.assign(
+        _year=pd.to_numeric(own["benchmark_year"], errors="coerce"), _value=pd.to_numeric(own["value"], errors="coerce")
+    )
+    own = own[own["_value"].notna() & own["_year"].notna()]
+    by_id = dict(tuple(own.groupby(own["indicator_id"].astype(str), sort=False)))
+    rows = []
+    for row in scorecard.to_dict("records"):
+        ind, year = _text(row.get("indicator_id")), row.get("benchmark_year")
+        if is_missing(year) or ind not in by_id:
+            continue
+        s = by_id[ind]
+        now, before = s[s["_year"] == float(year)], s[s["_year"] < float(year)]
+        if now.empty or before.empty:
+            continue
+        before = before.sort_values("_year").iloc[-1]
+        dec = 1 if is_missing(row.get("decimals")) else int(row["decimals"])
+        value, previous = float(now["_value"].iloc[0]), float(before["_value"])
+        v, p = round_half_up(pd.Series([value, previous]), dec)
+        rows.append(
+            {
+                "indicator_id": ind,
+                "title": _text(row.get("title")) or ind,
+                "unit": _text(row.get("unit")).lower(),
+                "decimals": dec,
+                "year": int(year),
+                "previous_year": int(before["_year"]),
+                "value": value,
+                "previous": previous,
+                "change": round(float(v - p) / 10.0**dec, dec),  # of the figures as shown, scaled back
+                # as the national rank counts better (the polarity where the tables carry no rank polarity)
+                "rank_polarity": _text(row.get("rank_polarity", row.get("polarity"))).lower(),
+            }
+        )
+    out = pd.DataFrame(rows, columns=[*cols, "rank_polarity"])
+    if out.empty:
+        return out.drop(columns="rank_polarity").assign(direction=pd.Series(dtype=object))
+    direction = direction_of_travel(out["value"], out["previous"], out["rank_polarity"], out["decimals"])
+    neither = direction.eq("")
+    direction[neither] = [
+        "same" if abs(c) < 0.5 * 10.0**-d else ("higher" if c > 0 else "lower")
+        for c, d in zip(out.loc[neither, "change"], out.loc[neither, "decimals"])
+    ]
+    return out.drop(columns="rank_polarity").assign(direction=direction)
+
+
+def _rank_text(row: Mapping[str, Any]) -> str:
+    rank = f"{int(row['national_rank'])}"
+    if not is_missing(row.get("national_count")):
+        rank += f" of {int(row['national_count'])}"
+    return rank
+
+
+def published_position_tables(
+    scorecard: pd.DataFrame, benchmarks: pd.DataFrame, authority_name: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """The published position as display tables: ``quartiles`` (how many indicators in each quartile
+    and how many not ranked, by why), ``best`` and ``worst`` (where the authority ranks best and
+    worst, with London and England beside its figure) and ``changes`` (since the year before)."""
+    who = _text(authority_name) or "the authority"
+    card = scorecard
+    rank = pd.to_numeric(card["national_rank"], errors="coerce") if "national_rank" in card else None
+    ranked_mask = rank.notna() if rank is not None else pd.Series(False, index=card.index)
+    quartile = _str_col(card, "quartile").str.upper()
+    rows: list[tuple[str, int]] = [
+        (words, int((ranked_mask & quartile.eq(q)).sum())) for q, words in _QUARTILES.items()
+    ]
+    reasons: dict[str, int] = {}
+    for row in card[~ranked_mask].to_dict("records"):
+        why = _not_ranked_reason(row, who)
+        reasons[why] = reasons.get(why, 0) + 1
+    rows += list(reasons.items())
+    quartiles = pd.DataFrame(rows, columns=["Position", "Indicators"]).astype({"Indicators": object})
+    quartiles["Indicators"] = quartiles["Indicators"].map(str)
+
+    ranked = card[ranked_mask].assign(_rank=rank[ranked_mask] if rank is not None else None)
+    ranked = ranked.reset_index(drop=True).reset_index().sort_values(["_rank", "index"], kind="stable")
+    n = len(ranked)
+    n_best = 3 if n >= 6 else (n + 1) // 2
+    best = ranked.head(n_best)
+    worst = ranked.iloc[n_best:].tail(min(3, n - n_best)).iloc[::-1]
+
+    def rank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+        out = []
+        for row in frame.to_dict("records"):
+            out.append(
+                {
+                    "Indicator": _text(row.get("title")) or _text(row.get("indicator_id")),
+                    "National rank": _rank_text(row),
+                    "Quartile": _text(row.get("quartile")) or "–",
+                    who: published_text(row) or "–",
+                    "London": format_value(row.get("london"), _text(row.get("unit")).lower(), _decimals(row)),
+                    "England": format_value(row.get("england"), _text(row.get("unit")).lower(), _decimals(row)),
+                }
+            )
+        return pd.DataFrame(out, columns=["Indicator", "National rank", "Quartile", who, "London", "England"])
+
+    ch = published_changes(card, benchmarks, who)
+    common = ch["year"].mode().iloc[0] if len(ch) else None
+    changes = pd.DataFrame(
+        [
+            {
+                "Indicator": r["title"],
+                "Latest": format_value(r["value"], r["unit"], r["decimals"])
+                + ("" if r["year"] == common else f" ({_year_of(benchmarks, r['indicator_id'], r['year'])})"),
+                "Year before": format_value(r["previous"], r["unit"], r["decimals"])
+                + (
+                    ""
+                    if r["previous_year"] == r["year"] - 1 and r["year"] == common
+                    else f" ({_year_of(benchmarks, r['indicator_id'], r['previous_year'])})"
+                ),
+                "Change": _change_words(r["change"], r["unit"], r["decimals"]),
+                "Better or worse": {
+                    "higher": "Higher: neither better nor worse",
+                    "lower": "Lower: neither better nor worse",
+                }.get(r["direction"], _text(r["direction"]).capitalize()),
+            }
+            for r in ch.to_dict("records")
+        ],
+        columns=["Indicator", "Latest", "Year before", "Change", "Better or worse"],
+    )
+    return {"quartiles": quartiles, "best": rank_rows(best), "worst": rank_rows(worst), "changes": changes}
+
+
+def _decimals(row: Mapping[str, Any]) -> int:
+    return 1 if is_missing(row.get("decimals")) else int(row["decimals"])
+
+
+def _title_quoted(row: Mapping[str, Any]) -> str:
+    return "\u2018" + (_text(row.get("title")) or _text(row.get("indicator_id"))) + "\u2019"
+
+
+def _listed(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def published_position_lead(
+    scorecard: pd.DataFrame,
+    benchmarks: pd.DataFrame,
+    authority_name: str | None = None,
+    *,
+    benchmark_only: bool = False,
+) -> str:
+    """The published position in a few sentences: every count of the tables of
+    :func:`published_position_block` said in words (quartiles, best and worst, changes)."""
+    who = _text(authority_name) or "The authority"
+    card = scorecard
+    total = len(card)
+    rank = pd.to_numeric(card["national_rank"], errors="coerce") if "national_rank" in card else None
+    ranked_mask = rank.notna() if rank is not None else pd.Series(False, index=card.index)
+    published = card["published_value"].notna() if "published_value" in card else pd.Series(False, index=card.index)
+    n_ranked, n_published = int(ranked_mask.sum()), int((published | ranked_mask).sum())
+    sentences = []
+    if benchmark_only:
+        sentences.append(
+            f"There are no local figures for {who} in this pack: it shows the figures the Department for "
+            "Education has published, and how they compare."
+        )
+    if n_published == 0:
+        sentences.append(f"There are no published figures for {who} to compare.")
+        return " ".join(sentences)
+    years = card.loc[published | ranked_mask, ["indicator_id", "benchmark_year"]].dropna()
+    year = ""
+    if len(years) and years["benchmark_year"].nunique() == 1:
+        first = years.iloc[0]
+        year = f" for the {_year_of(benchmarks, str(first['indicator_id']), first['benchmark_year'])}"
+    quartile = _str_col(card, "quartile").str.upper()
+    counts = [(q, int((ranked_mask & quartile.eq(q)).sum())) for q in "ABCD"]
+    said = [
+        f"{c} in quartile {q}" + {"A": " (the best quarter)", "D": " (the worst quarter)"}.get(q, "")
+        for q, c in counts
+        if c
+    ]
+    lead = f"{who} has published figures{year} for {n_published} of its {total} indicators"
+    if n_ranked:
+        lead += (
+            f"; {n_ranked} of them {'is' if n_ranked == 1 else 'are'} ranked among England's local authorities: "
+            + _listed(said)
+        )
+    sentences.append(lead + ".")
+    others = []
+    if n_published - n_ranked:
+        k = n_published - n_ranked
+        others.append(f"{_plural(k, 'indicator')} with a published figure {'is' if k == 1 else 'are'} not ranked")
+    if total - n_published:
+        k = total - n_published
+        others.append(f"{_plural(k, 'indicator')} {'has' if k == 1 else 'have'} no published figure")
+    if others:
+        sentences.append(_listed(others)[:1].upper() + _listed(others)[1:] + ".")
+    if n_ranked:
+        tables = card[ranked_mask].assign(_rank=rank[ranked_mask] if rank is not None else None)
+        tables = tables.reset_index(drop=True).reset_index().sort_values(["_rank", "index"], kind="stable")
+        best, worst = tables.iloc[0].to_dict(), tables.iloc[-1].to_dict()
+        text = f"It ranks best on {_title_quoted(best)} ({_rank_text(best)})"
+        if n_ranked > 1:
+            text += f" and worst on {_title_quoted(worst)} ({_rank_text(worst)})"
+        sentences.append(text + ", 1 being the best.")
+    ch = published_changes(card, benchmarks, _text(authority_name))
+    if len(ch):
+        d = ch["direction"].value_counts()
+        parts = [
+            f"{d.get('better', 0)} got better" if d.get("better", 0) else "",
+            f"{d.get('worse', 0)} got worse" if d.get("worse", 0) else "",
+            f"{d.get('same', 0)} stayed the same at the published precision" if d.get("same", 0) else "",
+        ]
+        moved = int(d.get("higher", 0) + d.get("lower", 0))
+        if moved:
+            parts.append(f"{moved} changed but {'is' if moved == 1 else 'are'} neither better nor worse")
+        sentences.append(
+            f"Of the {_plural(len(ch), 'published figure')} that can be compared with the year before, "
+            + _listed([p for p in parts if p])
+            + "."
+        )
+    return " ".join(sentences)
+
+
+def published_position_block(
+    scorecard: pd.DataFrame,
+    benchmarks: pd.DataFrame,
+    authority_name: str | None = None,
+    *,
+    benchmark_only: bool = False,
+    level: int = 3,
+) -> Fragment:
+    """An authority's position by its published figures, for a pack without local figures (so
+    without ratings): the lead, how many indicators are in each national quartile (and why the rest
+    are not ranked), where it ranks best and worst, and the changes since the year before."""
+    who = _text(authority_name) or "the authority"
+    lead = published_position_lead(scorecard, benchmarks, authority_name, benchmark_only=benchmark_only)
+    tables = published_position_tables(scorecard, benchmarks, authority_name)
+    parts = [f'<p class="kpi-lead">{esc(lead)}</p>']
+    caption = f"{who}: indicators by national quartile of its published figures"
+    parts.append(_heading_html("By national quartile", level))
+    parts.append(
+        '<p class="kpi-sub-lead">Each published figure ranked among all local authorities in England with a '
+        "figure, 1 being the best; quartile A is the best quarter of authorities, D the worst.</p>"
+    )
+    parts.append(table_wrap(_data_table_html(tables["quartiles"], caption), caption))
+    for key, heading_text in (("best", f"Where {who} ranks best"), ("worst", f"Where {who} ranks worst")):
+        if tables[key].empty:
+            continue
+        parts.append(_heading_html(heading_text, level))
+        cap = f"{heading_text}: national rank, with London and England beside its published figure"
+        parts.append(table_wrap(_data_table_html(tables[key], cap), cap))
+    parts.append(_heading_html("Changes since the year before", level))
+    if tables["changes"].empty:
+        parts.append(f'<p class="kpi-none">There are no two published years of {esc(who)}\'s figures to compare.</p>')
+    else:
+        parts.append(
+            '<p class="kpi-sub-lead">Each published figure against the year before, at the precision shown; '
+            "better or worse as the national rank counts it.</p>"
+        )
+        ch = published_changes(scorecard, benchmarks, who)
+        years = ch[["indicator_id", "year", "previous_year"]].drop_duplicates(["year", "previous_year"])
+        cap = f"{who}: published figures against the year before"
+        if len(years) == 1:
+            ind, year, before = years.iloc[0]
+            cap += f" ({_year_of(benchmarks, ind, year)} against the {_year_of(benchmarks, ind, before)})"
+        parts.append(table_wrap(_data_table_html(tables["changes"], cap), cap))
+    return Fragment(f'<div class="kpi-published-position">{"".join(parts)}</div>')

@@ -28,7 +28,18 @@ from kpitools.present.page import Fragment
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["SECTIONS", "Section", "KINDS", "PACK_KINDS", "INDICATOR_KINDS", "draw", "render_sections", "section"]
+__all__ = [
+    "SECTIONS",
+    "Section",
+    "KINDS",
+    "PACK_KINDS",
+    "INDICATOR_KINDS",
+    "draw",
+    "render_sections",
+    "section",
+    "is_benchmark_only",
+    "pack_sections",
+]
 
 
 def _indicator_id(indicator: str | Mapping[str, Any] | None) -> str:
@@ -85,8 +96,48 @@ def _render() -> Any:
     return render
 
 
+def is_benchmark_only(meta: Mapping[str, Any]) -> bool:
+    """Whether the pack shows published figures only: no local figures, so nothing is rated.
+
+    Examples
+    --------
+    >>> is_benchmark_only({"has_local_data": False}), is_benchmark_only({"benchmark_only": False, "has_local_data": False})
+    (True, False)
+    >>> is_benchmark_only({"authority_name": "Havering", "has_local_data": True})
+    False
+    """
+    return bool(meta.get("benchmark_only", not meta.get("has_local_data", True)))
+
+
+# The committee scorecard's parts, by the anchor of each heading: a pack with local figures has its
+# ratings; a benchmark-only pack has its published position in their place (no counts of zero, no
+# "No data" beside a published rank).
+_RATED_PARTS = ("summary", "scorecard", "highlights", "watch", "improvements", "trends", "notes", "provenance")
+_BENCHMARK_ONLY_PARTS = ("published-position", "notes", "provenance")
+
+
+def pack_sections(meta: Mapping[str, Any]) -> tuple[str, ...]:
+    """The parts of the committee scorecard this pack has, by their anchors, in order: the notebook
+    shows a part (and lists it in its contents) only when it is here.
+
+    Examples
+    --------
+    >>> pack_sections({"has_local_data": False})
+    ('published-position', 'notes', 'provenance')
+    >>> "summary" in pack_sections({"has_local_data": True})
+    True
+    """
+    return _BENCHMARK_ONLY_PARTS if is_benchmark_only(meta) else _RATED_PARTS
+
+
 def _summary(tables: PackTables) -> Fragment:
     meta = tables.meta
+    if is_benchmark_only(meta):
+        # the index page's summary: the published position's lead, not counts of ratings that are all zero
+        lead = _render().published_position_lead(
+            tables.scorecard, tables.benchmarks, meta.get("authority_name"), benchmark_only=True
+        )
+        return Fragment(f'<div class="kpi-summary"><p class="kpi-lead">{_render().esc(lead)}</p></div>')
     sentences = meta.get("summary_sentences") or [meta.get("summary_sentence", "")]
     return _render().summary_block(tables.summary, " ".join(sentences))
 
@@ -107,8 +158,17 @@ def _improvements(tables: PackTables) -> Fragment:
     return _render().improvements_block(tables.scorecard)
 
 
+def _published_position(tables: PackTables) -> Fragment:
+    return _render().published_position_block(
+        tables.scorecard,
+        tables.benchmarks,
+        tables.meta.get("authority_name"),
+        benchmark_only=is_benchmark_only(tables.meta),
+    )
+
+
 def _notes(tables: PackTables) -> Fragment:
-    return _render().notes_block(tables.scorecard, tables.meta)
+    return _render().notes_block(tables.scorecard, tables.meta, ratings=not is_benchmark_only(tables.meta))
 
 
 def _trend(tables: PackTables, row: Mapping[str, Any], frames: Mapping[str, pd.DataFrame]) -> Fragment:
@@ -133,11 +193,14 @@ def _comparison(tables: PackTables, row: Mapping[str, Any], frames: Mapping[str,
 
 # fmt: off
 SECTIONS: dict[str, Section] = {s.name: s for s in (
-    Section("summary", "the summary sentence, the counts by rating and their chart", False, _summary),
+    Section("summary", "the summary sentence, the counts by rating and their chart (a benchmark-only pack: the "
+            "published position's lead)", False, _summary),
     Section("scorecard", "the scorecard table", False, _scorecard),
     Section("highlights", "the indicators with a highlight in the commentary", False, _highlights),
     Section("watch", "the indicators rated amber: within tolerance, to watch", False, _watch),
     Section("improvements", "the indicators rated red with what is being done", False, _improvements),
+    Section("published_position", "quartiles, best and worst ranks and changes of the published figures", False,
+            _published_position),
     Section("notes", "definitions, sources and caveats", False, _notes),
     Section("trend", "one indicator's trend chart, against its target and benchmarks", True, _trend),
     Section("comparison", "one indicator's ranked comparison and published trend by year", True, _comparison,
@@ -209,7 +272,7 @@ def section(tables: PackTables, kind: str, indicator: str | Mapping[str, Any] | 
         From :func:`kpitools.pack.tables.load_or_build_tables`.
     kind
         A name in :data:`SECTIONS`: ``summary``, ``scorecard``, ``highlights``, ``watch``, ``improvements``,
-        ``notes``, ``trend`` or ``comparison``.
+        ``published_position``, ``notes``, ``trend`` or ``comparison``.
     indicator
         For ``trend`` and ``comparison``: the indicator's id (or its scorecard row).
 

@@ -13,11 +13,12 @@ re-running an unchanged schedule costs a few file checksums.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,7 @@ class PackRequest:
     notebooks: tuple[str, ...] = REPORT_NOTEBOOKS
     publish: bool = False
     pdf: bool = False
+    benchmark_only: bool = False  # allow a pack of published benchmarks only (no local figures for the period)
 
     @property
     def label(self) -> str:
@@ -63,6 +65,7 @@ class PackRequest:
             "notebooks": list(self.notebooks),
             "publish": self.publish,
             "pdf": self.pdf,
+            "benchmark_only": self.benchmark_only,
         }
 
 
@@ -262,6 +265,7 @@ def build_one(
         [c.code for c in request.comparators],
         list(request.indicators),
         ranks=ranks,
+        benchmark_only=request.benchmark_only,
     )
     if request.publish:
         from kpitools.pack.disclosure import withhold_small_numbers
@@ -358,8 +362,23 @@ def load_data(paths: Paths, write_processed: bool = False) -> Dataset:
     cannot be written (no permission, a read-only or full disk) is a :class:`WriteError` naming it."""
     from kpitools.ingest.loaders import load_dataset
 
-    try:
+    with _processed_errors(paths):
         return load_dataset(paths.raw, write_processed=write_processed)
+
+
+def save_processed(ds: Dataset, paths: Paths) -> None:
+    """Write the validated tables to ``data/processed`` (:func:`load_data` with ``write_processed``,
+    later: once the request is known to be good, so that a refused one writes nothing)."""
+    from kpitools.ingest.loaders import write_processed_tables
+
+    with _processed_errors(paths):
+        write_processed_tables(ds)
+
+
+@contextlib.contextmanager
+def _processed_errors(paths: Paths) -> Iterator[None]:
+    try:
+        yield
     except OSError as exc:
         target = Path(exc.filename).resolve() if exc.filename else None
         if (target is None and exc.errno in WRITE_ERRNOS) or (
@@ -367,6 +386,15 @@ def load_data(paths: Paths, write_processed: bool = False) -> Dataset:
         ):
             raise WriteError.from_os_error(exc, "the validated tables", paths.processed) from None
         raise
+
+
+def check_request(request: PackRequest, ds: Dataset) -> None:
+    """Stop a request that would build a pack by accident, before anything is written: an authority
+    with no local figures for the period, unless the request asks for a benchmark-only pack
+    (:func:`kpitools.pack.build.check_local_figures`; a bad period is stopped too)."""
+    from kpitools.pack.build import check_local_figures
+
+    check_local_figures(ds, request.authority, request.period, request.benchmark_only)
 
 
 def make_request(
@@ -377,13 +405,21 @@ def make_request(
     notebooks: Sequence[str] = REPORT_NOTEBOOKS,
     publish: bool = False,
     pdf: bool = False,
+    benchmark_only: bool = False,
 ) -> PackRequest:
     """A :class:`PackRequest` from names or codes as a user writes them."""
     la = authority if isinstance(authority, Authority) else resolve(authority)
     comps = tuple(c if isinstance(c, Authority) else resolve(c) for c in comparators if str(c).strip())
     comps = tuple(c for c in dict.fromkeys(comps) if c.code != la.code)
     return PackRequest(
-        la, str(period).strip() or "latest", comps, tuple(indicators), tuple(notebooks), bool(publish), bool(pdf)
+        la,
+        str(period).strip() or "latest",
+        comps,
+        tuple(indicators),
+        tuple(notebooks),
+        bool(publish),
+        bool(pdf),
+        bool(benchmark_only),
     )
 
 
@@ -399,16 +435,20 @@ def run_pack(
     notebooks_dir: Path | None = None,
     publish: bool | None = None,
     pdf: bool = False,
+    benchmark_only: bool = False,
 ) -> Path:
     """Build one authority's pack for one period and return the published folder.
 
     ``publish`` withholds small numbers (:mod:`kpitools.pack.disclosure`); ``None`` follows the
-    ``publication.publish`` setting.
+    ``publication.publish`` setting. ``benchmark_only`` allows a pack of published benchmarks only
+    when the authority has no local figures for the period; without it such a request stops.
 
     Raises
     ------
     InputError
         Bad input: nothing is written.
+    NoLocalFiguresError
+        No local figures for the period and ``benchmark_only`` not asked: nothing is written.
     ReportError
         A notebook failed: the previous pack is untouched; the failed notebook is kept.
     WriteError
@@ -416,12 +456,15 @@ def run_pack(
     """
     paths = Paths.from_data_dir(data_dir, outputs)
     # processed tables are the project's own data/raw's: a --data-dir elsewhere must not overwrite them
-    ds = dataset or load_data(paths, write_processed=data_dir is None)
+    ds = dataset or load_data(paths)
     authority = authority or ds.settings.demo_authority
     if not authority:
         raise ConfigError("name the authority (--authority), or set demo_authority in settings.yaml")
     publish = ds.settings.publish if publish is None else publish
-    request = make_request(authority, period, comparators, indicators, notebooks, publish, pdf)
+    request = make_request(authority, period, comparators, indicators, notebooks, publish, pdf, benchmark_only)
+    check_request(request, ds)  # before anything is written: no pack of "No data" rows by accident
+    if dataset is None and data_dir is None:
+        save_processed(ds, paths)
     fingerprint = request_fingerprint(request, environment_digest(paths, notebooks_dir))
     outcome = build_one(request, ds, paths, fingerprint=fingerprint, notebooks_dir=notebooks_dir)
     assert outcome.path is not None

@@ -10,13 +10,18 @@ A schedule is a YAML file::
     indicators: []                # indicator ids; empty means the whole framework
     publish: null                 # true: withhold counts of 1-5 (default: publication.publish in settings)
     pdf: false                    # true: also print each pack to one A4 PDF (headless Chromium)
+    benchmark_only: false         # true: an authority with no local figures for the period gets a pack of
+                                  # published benchmarks only (false: its pack fails, saying which periods have them)
     data_dir: null                # default: the project's data/raw (relative paths: to this file)
     outputs: null                 # default: the project's outputs/
 
 :func:`run_schedule` plans every (authority, period) pack, skips each whose published manifest
 already carries its fingerprint (see :mod:`kpitools.run.runner`) unless forced, then builds the rest on a
 process pool. Each worker loads the dataset and the national ranks once. One failing pack never
-stops the others; the outcome of each is a line in the run log and the summary counts them.
+stops the others; the outcome of each is a line in the run log and the summary counts them. A pack
+for an authority with no local figures for the period fails at once, before any worker starts on it
+and with nothing written, unless the schedule says ``benchmark_only: true``
+(:func:`kpitools.run.runner.check_request`).
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from kpitools.core.errors import WRITE_ERRNOS, ConfigError, KpiError, UnknownAut
 from kpitools.run.runner import (
     BuildOutcome,
     PackRequest,
+    check_request,
     current_pack,
     environment_digest,
     load_data,
@@ -72,8 +78,24 @@ class ScheduleFile(BaseModel):
     indicators: list[str] = Field(default_factory=list)
     publish: bool | None = None
     pdf: bool = False
+    benchmark_only: bool = Field(
+        default=False,
+        description="true: a pack of published benchmarks only for an authority with no local figures for the period",
+    )
     data_dir: str | None = None
     outputs: str | None = None
+
+    @field_validator("benchmark_only", mode="before")
+    @classmethod
+    def _benchmark_only(cls, value: Any) -> Any:
+        # true or false as YAML writes them, never a word that might mean either ("maybe", "1", "yes please")
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise ValueError(
+                f"{value!r} is neither true nor false: write benchmark_only: true or benchmark_only: false"
+            )
+        return value
 
     @field_validator("periods", "comparators", "notebooks", "indicators", mode="before")
     @classmethod
@@ -181,7 +203,7 @@ def load_schedule(path: str | Path, notebooks_dir: Path | None = None) -> Schedu
 
     publish = spec.publish if spec.publish is not None else load_settings(paths.settings_file).publish
     requests = [
-        make_request(la, p, comparators, spec.indicators, notebooks, publish, spec.pdf)
+        make_request(la, p, comparators, spec.indicators, notebooks, publish, spec.pdf, spec.benchmark_only)
         for la in authorities
         for p in spec.periods
     ]
@@ -529,8 +551,6 @@ def _build(
 
     own_data = paths.raw == Paths.from_data_dir().raw
     ds = load_data(paths, write_processed=own_data)  # InputError: nothing built, nothing written
-    ranks = framework_ranks(ds)
-    workers = max(1, min(workers, len(todo)))
     bar = tqdm(
         total=len(todo),
         unit="pack",
@@ -547,7 +567,21 @@ def _build(
             bar.write(f"FAILED {o.request.label}: {o.message}", file=sys.stderr)
         bar.update(1)
 
-    queue = list(todo)
+    # A pack that would have no local figures (and is not asked to be benchmark-only) fails here, at
+    # the cost of one filter of the local values, before a worker starts on it.
+    queue = []
+    for req, fp in todo:
+        try:
+            check_request(req, ds)
+        except KpiError as exc:
+            record(BuildOutcome(req, "failed", message=str(exc)))
+        else:
+            queue.append((req, fp))
+    if not queue:
+        bar.close()
+        return
+    ranks = framework_ranks(ds)
+    workers = max(1, min(workers, len(queue)))
     retried: set[str] = set()
     try:
         while queue:

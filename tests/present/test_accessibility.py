@@ -35,7 +35,8 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 PACKS = {
     "Havering": ["--authority", "Havering", "--period", "latest", "--comparators", "Barking and Dagenham"],
-    "Barnet": ["--authority", "Barnet", "--period", "latest"],  # no local data: published benchmarks only
+    # no local data: published benchmarks only, asked for (without it the command stops)
+    "Barnet": ["--authority", "Barnet", "--period", "latest", "--benchmark-only"],
 }
 PAGES = ("index.html", "committee_scorecard.html", "benchmark_comparison.html")
 NARROW = {"width": 320, "height": 800}
@@ -280,8 +281,8 @@ def test_keyboard_reaches_everything_with_visible_focus_and_opens_summaries(pack
         "Tab did not reach every focusable element in document order; never reached: "
         + "; ".join(focusable[i] for i in range(len(focusable)) if i not in reached)[:2000]
     )
-    if name != "index.html":
-        assert summaries >= 1  # every report page has charts with their data behind a <summary>
+    if name != "index.html" and not (pack == "Barnet" and name == "committee_scorecard.html"):
+        assert summaries >= 1  # every report page with charts has their data behind a <summary>
 
 
 def test_the_skip_link_is_first_and_shown_on_focus(packs, offline_page):
@@ -359,6 +360,10 @@ def test_chart_text_contrast(packs, offline_page, pack, name):
     page, _ = offline_page
     open_page(page, page_file(packs, pack, name))
     texts = page.evaluate(_CHART_TEXT_CONTRAST)
+    if pack == "Barnet" and name != "benchmark_comparison.html":
+        # a benchmark-only pack's scorecard and index have no chart: no rating chart of zeros
+        assert texts == [], texts[:5]
+        return
     assert texts, "no chart text found"
     bad = [t for t in texts if t["ratio"] < t["need"]]
     assert bad == [], f"{len(bad)} chart text(s) below WCAG 1.4.3 contrast: {bad[:10]}"

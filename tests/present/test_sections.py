@@ -181,9 +181,9 @@ def test_a_pack_without_local_figures_draws_its_published_trends_once(monkeypatc
     render._SVG_DRAWN.clear()
     sections = render_sections(tables)
     benchmarked = len(tables.meta["benchmarked"])
-    # the summary, then per benchmarked indicator its ranked bars and its published trend (shared
-    # by the trend section and the comparison's "trend by year")
-    assert len(drawn) == len(set(drawn)) == 1 + 2 * benchmarked
+    # per benchmarked indicator its ranked bars and its published trend (shared by the trend section
+    # and the comparison's "trend by year"); no rating chart: a benchmark-only pack has no ratings
+    assert len(drawn) == len(set(drawn)) == 2 * benchmarked
     ind = tables.meta["benchmarked"][0]
     trend_svg = re.search(r"<svg.*?</svg>", sections["trend"][ind], re.S).group(0)
     by_year_svg = re.findall(r"<svg.*?</svg>", sections["comparison"][ind], re.S)[-1]

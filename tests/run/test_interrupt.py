@@ -90,7 +90,8 @@ def test_a_stopped_batch_leaves_only_whole_packs_and_a_rerun_finishes_it(tmp_pat
     schedule = tmp_path / "schedule.yaml"
     schedule.write_text(
         f"authorities: {json.dumps(AUTHORITIES)}\nperiods: [2017-18 Q1]\n"
-        f"notebooks: [slow_scorecard.ipynb]\ndata_dir: data\noutputs: outputs\n",
+        f"notebooks: [slow_scorecard.ipynb]\ndata_dir: data\noutputs: outputs\n"
+        "benchmark_only: true\n",  # only Havering has local figures in the seed data
         encoding="utf-8",
     )
     out = tmp_path / "outputs"

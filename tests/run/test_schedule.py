@@ -109,7 +109,8 @@ def seed_schedule(tmp_path, kpitools_kernel):
         tmp_path / "schedule.yaml",
         "authorities: [Havering, Barking and Dagenham]\n"
         "periods: [2017-18 Q1]\nnotebooks: [committee_scorecard]\n"
-        "data_dir: data\noutputs: outputs\n",
+        "data_dir: data\noutputs: outputs\n"
+        "benchmark_only: true\n",  # Barking and Dagenham has no local figures in the seed data
     )
     return path, data, out
 
