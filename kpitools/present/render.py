@@ -356,6 +356,33 @@ def _value_cell(row: Mapping[str, Any], text_col: str, num_col: str) -> str:
     return esc(t) if t else _num(row, num_col)
 
 
+_TABLE_ROLES = (
+    ("<table ", '<table role="table" '),
+    ("<thead>", '<thead role="rowgroup">'),
+    ("<tbody>", '<tbody role="rowgroup">'),
+    ("<tr>", '<tr role="row">'),
+    ('<th scope="col"', '<th role="columnheader" scope="col"'),
+    ('<th scope="colgroup"', '<th role="columnheader" scope="colgroup"'),
+    ('<th scope="row"', '<th role="rowheader" scope="row"'),
+    ("<td", '<td role="cell"'),
+)
+
+
+def _with_table_roles(table_html: str) -> str:
+    """The table's own roles written out: on a phone the scorecard is laid out as cards (CSS
+    ``display: block``), which makes some browsers (Safari) stop reading it as a table; explicit
+    roles keep its rows, headers and cells for a screen reader.
+
+    Examples
+    --------
+    >>> _with_table_roles('<table class="t"><tbody><tr><th scope="row">A</th><td>1</td></tr></tbody></table>')
+    '<table role="table" class="t"><tbody role="rowgroup"><tr role="row"><th role="rowheader" scope="row">A</th><td role="cell">1</td></tr></tbody></table>'
+    """
+    for plain, with_role in _TABLE_ROLES:
+        table_html = table_html.replace(plain, with_role)
+    return table_html
+
+
 def scorecard_table(
     scorecard_df: pd.DataFrame, caption: str | None = None, *, meta: Mapping[str, Any] | None = None
 ) -> Fragment:
@@ -493,6 +520,7 @@ def scorecard_table(
         f'<table class="kpi-table kpi-scorecard"><caption>{esc(caption)}</caption>'
         f"{colgroups}<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
     )
+    table = _with_table_roles(table)
     return Fragment(table_wrap(table, caption) + benchmark_notes(scorecard_df) + key)
 
 

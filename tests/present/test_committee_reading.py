@@ -61,7 +61,9 @@ def test_the_figures_compared_with_are_beside_the_arrows(havering):
     table = render.scorecard_table(havering.scorecard, meta=havering.meta).data
     rows = {
         html.unescape(m.group(1)): m.group(2)
-        for m in re.finditer(r'<tr><th scope="row">(.*?)<span.*?</th>(.*?)</tr>', table, re.S)
+        for m in re.finditer(
+            r'<tr role="row"><th role="rowheader" scope="row">(.*?)<span.*?</th>(.*?)</tr>', table, re.S
+        )
     }
     card = havering.scorecard.set_index("title")
     cp = rows["% of children becoming the subject of a child protection plan for a second or subsequent time"]
@@ -70,9 +72,13 @@ def test_the_figures_compared_with_are_beside_the_arrows(havering):
     row = card.loc["% of children becoming the subject of a child protection plan for a second or subsequent time"]
     assert f"was {row['previous_value']:.1f}%" in text_of(previous)
     assert f"was {row['last_year_value']:.1f}%" in text_of(last_year)
-    # every cell carries its column heading (the phone's one-card-per-indicator layout shows it)
+    # every cell carries its column heading (the phone's one-card-per-indicator layout shows it) and
+    # its role (a table laid out as cards stays a table to a screen reader, Safari's included)
     for body in rows.values():
-        assert body.count("<td") == body.count("data-label=") == 10
+        assert body.count("<td") == body.count("data-label=") == body.count('<td role="cell"') == 10
+    assert table.count("<tr") == table.count('<tr role="row">') == len(havering.scorecard) + 2
+    assert '<table role="table" class="kpi-table kpi-scorecard">' in table
+    assert len(re.findall(r"<th[ >]", table)) == table.count('<th role="') > 0
 
 
 def test_a_year_to_date_target_shows_the_full_year_target_too(havering):

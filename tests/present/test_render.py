@@ -85,7 +85,7 @@ def test_scorecard_table_structure():
     card = sample_scorecard()
     html = html_of(render.scorecard_table(card, meta=sample_meta()))
     assert "<caption>Scorecard: Havering, 2025-26 Q2</caption>" in html
-    assert html.count('<th scope="row">') == len(card)
+    assert html.count('<th role="rowheader" scope="row">') == len(card)
     assert html.count('scope="col"') >= 10 and html.count('scope="colgroup"') == 2
     assert '<abbr title="Direction of travel">DoT</abbr>' in html
     assert '<abbr title="Statistical neighbours">SN</abbr>' in html
