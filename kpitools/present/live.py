@@ -19,8 +19,6 @@ from collections.abc import Mapping
 from typing import Any
 
 VEGA_MIMETYPE = "application/vnd.vega.v5+json"
-# The newest Vega-Lite that vl-convert compiles to Vega 5 (the Vega JupyterLab 4 runs).
-COMPILE_WITH = "5.21"
 VEGA_SCHEMA = "https://vega.github.io/schema/vega/v5.json"
 RENDERER_NAME = "kpitools"
 # JupyterLab draws on a canvas unless told otherwise: SVG keeps the chart's text as text (sharper,
@@ -58,9 +56,25 @@ def vega_bundle(spec: Mapping[str, Any], alt_text: str | None = None) -> dict[st
     """
     import vl_convert as vlc
 
-    vega = vlc.vegalite_to_vega(dict(spec), vl_version=COMPILE_WITH)
+    vega = vlc.vegalite_to_vega(dict(spec), vl_version=compile_with())
     vega["$schema"] = VEGA_SCHEMA
     return {VEGA_MIMETYPE: vega, "text/plain": alt_text or _plain_text(spec)}
+
+
+@functools.cache
+def compile_with() -> str:
+    """The newest Vega-Lite 5 this vl-convert bundles: it compiles to Vega 5, the Vega JupyterLab 4
+    runs (Vega-Lite 6 targets Vega 6).
+
+    Examples
+    --------
+    >>> compile_with().startswith("5.")
+    True
+    """
+    import vl_convert as vlc
+
+    fives = [v for v in vlc.get_vegalite_versions() if v.lstrip("v").startswith("5.")]
+    return max(fives, key=lambda v: tuple(int(x) for x in v.lstrip("v").split(".")))
 
 
 class LiveChart:
