@@ -58,6 +58,17 @@ PERIODS = ["2024-25 Q1", "2024-25 Q2", "2024-25 Q3", "2024-25 Q4", "2025-26 Q1",
 PERIOD_ENDS = pd.to_datetime(["2024-06-30", "2024-09-30", "2024-12-31", "2025-03-31", "2025-06-30", "2025-09-30"])
 
 
+def walk(obj):
+    """Every dict in a Vega-Lite spec, at any depth (the tests look for marks, encodings, params)."""
+    if isinstance(obj, dict):
+        yield obj
+        for v in obj.values():
+            yield from walk(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from walk(v)
+
+
 def sample_meta(**overrides) -> dict:
     meta = {
         "authority_code": "E09000016",
@@ -422,3 +433,56 @@ def offline_page(chromium_browser):
         yield page, attempts
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The demo packs as the command line builds them: shared by the browser tests (accessibility,
+# phone layout, benchmark-only), built once per test process rather than once per module
+# --------------------------------------------------------------------------------------------
+
+DEMO_PACKS = {
+    "Havering": ["--authority", "Havering", "--period", "latest", "--comparators", "Barking and Dagenham"],
+    # no local data: published benchmarks only, asked for (without it the command stops)
+    "Barnet": ["--authority", "Barnet", "--period", "latest", "--benchmark-only"],
+}
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_packs(tmp_path_factory, kpitools_kernel) -> SimpleNamespace:
+    """Both demo packs built by ``python -m kpitools.cli report``, and data/raw's checksums before
+    and after building them.
+
+    One after the other: kernels started at the same moment from the same folder can pick the same
+    IPC socket names (jupyter_client's ipc transport numbers them kernel-ipc-1, -2, ... in the
+    working folder), so the builds are not run in parallel.
+    """
+    import subprocess
+    import sys
+
+    raw = ROOT / "data" / "raw"
+    out = tmp_path_factory.mktemp("demo-packs")
+    before = checksums(raw)
+    folders = {}
+    for name, args in DEMO_PACKS.items():
+        r = subprocess.run(
+            [sys.executable, "-m", "kpitools.cli", "report", *args, "--out", str(out / name)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert r.returncode == 0, f"kpitools report for {name} failed:\n{r.stderr[-3000:]}"
+        written = [line.split(":", 1)[1].strip() for line in r.stdout.splitlines() if line.startswith("Pack written:")]
+        assert written, r.stdout
+        folders[name] = Path(written[-1])
+    return SimpleNamespace(folders=folders, raw_before=before, raw_after=checksums(raw))

@@ -18,7 +18,6 @@ from kpitools.explore.style import styled
 from kpitools.pack.load import load_or_build_tables
 from kpitools.pack.tables import PackTables
 from kpitools.present import charts, render
-from kpitools.present.charts.formatting import format_value
 from kpitools.present.charts.style import RAG_COLOURS
 from kpitools.present.live import LiveChart, enable_altair
 from kpitools.present.page import Fragment, _period_text, in_notebook_style
@@ -91,13 +90,6 @@ def open_pack(
     return _current
 
 
-def _figure(row: Mapping[str, Any], value_col: str) -> str:
-    """As the pack's scorecard shows it (:func:`kpitools.present.render.scorecard_table`)."""
-    decimals = row.get("decimals")
-    decimals = 1 if decimals is None or pd.isna(decimals) else int(decimals)
-    return format_value(row.get(value_col), str(row.get("unit") or "").lower(), decimals, missing="\u2013")
-
-
 def _rating(row: Mapping[str, Any]) -> str:
     rag = str(row.get("rag") or "")
     if rag in RAG_COLOURS:
@@ -136,13 +128,13 @@ def scorecard_view(card: pd.DataFrame) -> pd.DataFrame:
                 "Value": row.get("value_text") or "\u2013",
                 "Target": row.get("target_text") or "\u2013",
                 "Rating": _rating(row),
-                "Previous period": _figure(row, "previous_value"),
-                "Same period last year": _figure(row, "last_year_value"),
+                "Previous period": render.figure_text(row, "previous_value"),
+                "Same period last year": render.figure_text(row, "last_year_value"),
                 "Since previous": _DOT_WORDS.get(str(row.get("dot_short") or ""), "\u2013"),
                 "Since last year": _DOT_WORDS.get(str(row.get("dot_long") or ""), "\u2013"),
-                "London": _figure(row, "london"),
-                "England": _figure(row, "england"),
-                "Neighbours": _figure(row, "sn_mean"),
+                "London": render.figure_text(row, "london"),
+                "England": render.figure_text(row, "england"),
+                "Neighbours": render.figure_text(row, "sn_mean"),
                 "National rank": _rank(row),
             }
         )

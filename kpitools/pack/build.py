@@ -24,7 +24,7 @@ from kpitools.core.numbers import round_figures, round_significant
 from kpitools.core.periods import Period
 from kpitools.core.vocabulary import POLARITY_TEXT
 from kpitools.ingest.loaders import Dataset
-from kpitools.pack.tables import PackMeta, PackTables
+from kpitools.pack.tables import FIGURE_COLUMNS, PackMeta, PackTables
 from kpitools.score.benchmarks import (
     attach_benchmarks,
     benchmark_series,
@@ -392,23 +392,6 @@ def excel_safe(card: pd.DataFrame) -> pd.DataFrame:
             if live.any():
                 out[col] = text.astype(object).where(~live, "'" + text.astype(str))
     return out
-
-
-# the scorecard's columns that hold a figure in the indicator's unit: written at the indicator's precision
-FIGURE_COLUMNS = (
-    "value",
-    "target",
-    "target_annual",
-    "lower",
-    "upper",
-    "previous_value",
-    "last_year_value",
-    "published_value",
-    "london",
-    "england",
-    "sn_mean",
-    "comparator_mean",
-)
 
 
 def figures_as_shown(card: pd.DataFrame) -> pd.DataFrame:

@@ -44,7 +44,7 @@ import pandas as pd
 from kpitools.core.config import MAX_SHOWN_CHARS
 from kpitools.core.errors import ConfigError, InputError, Problem
 from kpitools.core.vocabulary import COMMENTARY_POLICIES
-from kpitools.pack.tables import PackTables
+from kpitools.pack.tables import FIGURE_COLUMNS, TARGET_COLUMNS, PackTables
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -61,16 +61,8 @@ WITHHELD_TEXT = "withheld"
 WITHHELD_COMMENTARY = "Commentary withheld for publication: it gave a figure withheld to protect children's privacy."
 FREE_TEXT_POLICIES = COMMENTARY_POLICIES
 COMMENTARY_KINDS = ("highlight", "improvement", "action")
-_SCORECARD_COUNT_COLUMNS = (
-    "value",
-    "previous_value",
-    "last_year_value",
-    "published_value",
-    "london",
-    "england",
-    "sn_mean",
-    "comparator_mean",
-)
+# the scorecard's figures that can be a small count (a target is the council's own, never withheld)
+_SCORECARD_COUNT_COLUMNS = tuple(c for c in FIGURE_COLUMNS if c not in TARGET_COLUMNS)
 _AVERAGES = {
     "statistical neighbour": ("sn_mean", "Statistical neighbours"),
     "comparator": ("comparator_mean", "Comparators"),

@@ -23,6 +23,20 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FRAME_NAMES = ("scorecard", "summary", "history", "benchmarks", "comparison")
+# The scorecard's columns that hold a figure in the indicator's unit (the files write them at the
+# indicator's precision); the target's among them (publication never withholds a target).
+TARGET_COLUMNS = ("target", "target_annual", "lower", "upper")
+FIGURE_COLUMNS = (
+    "value",
+    *TARGET_COLUMNS,
+    "previous_value",
+    "last_year_value",
+    "published_value",
+    "london",
+    "england",
+    "sn_mean",
+    "comparator_mean",
+)
 SECTIONS_FILE = "sections.json"
 
 

@@ -333,11 +333,17 @@ def dot_text(dot: Any) -> str:
     )
 
 
-def _num(row: Mapping[str, Any], col: str) -> str:
+def figure_text(row: Mapping[str, Any], col: str) -> str:
+    """A figure of the scorecard row as the pack shows it (in its unit, at its decimals; ``–`` when
+    missing), as plain text: the scorecard table and the workbench both say it so."""
     unit = _text(row.get("unit")).lower()
     dec: Any = row.get("decimals")
     dec = 1 if is_missing(dec) else int(dec)
-    return esc(format_value(row.get(col), unit, dec))
+    return format_value(row.get(col), unit, dec)
+
+
+def _num(row: Mapping[str, Any], col: str) -> str:
+    return esc(figure_text(row, col))
 
 
 def _flag(value: Any) -> bool:

@@ -19,63 +19,29 @@ The builds read ``data/raw`` only: its files' SHA-256 checksums are the same bef
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
+from conftest import DEMO_PACKS
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "raw"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-PACKS = {
-    "Havering": ["--authority", "Havering", "--period", "latest", "--comparators", "Barking and Dagenham"],
-    # no local data: published benchmarks only, asked for (without it the command stops)
-    "Barnet": ["--authority", "Barnet", "--period", "latest", "--benchmark-only"],
-}
+PACKS = DEMO_PACKS
 PAGES = ("index.html", "committee_scorecard.html", "benchmark_comparison.html")
 NARROW = {"width": 320, "height": 800}
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 
-def checksums(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 @pytest.fixture(scope="module")
-def packs(tmp_path_factory, kpitools_kernel):
-    """Both packs built by ``python -m kpitools.cli report``, and data/raw's checksums before and after.
-
-    One after the other: kernels started at the same moment from the same folder can pick the same
-    IPC socket names (jupyter_client's ipc transport numbers them kernel-ipc-1, -2, ... in the
-    working folder), so the builds are not run in parallel.
-    """
-    out = tmp_path_factory.mktemp("a11y-packs")
-    before = checksums(RAW)
-    folders = {}
-    for name, args in PACKS.items():
-        r = subprocess.run(
-            [sys.executable, "-m", "kpitools.cli", "report", *args, "--out", str(out / name)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        assert r.returncode == 0, f"kpitools report for {name} failed:\n{r.stderr[-3000:]}"
-        written = [line.split(":", 1)[1].strip() for line in r.stdout.splitlines() if line.startswith("Pack written:")]
-        assert written, r.stdout
-        folders[name] = Path(written[-1])
-    return SimpleNamespace(folders=folders, raw_before=before, raw_after=checksums(RAW))
+def packs(demo_packs):
+    """Both demo packs (built once for the test process: ``demo_packs`` in conftest), and data/raw's
+    checksums before and after building them."""
+    return demo_packs
 
 
 @pytest.fixture(scope="session")

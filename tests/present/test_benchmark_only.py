@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -164,19 +162,9 @@ def test_the_notes_of_a_benchmark_only_pack_do_not_explain_ratings(barnet):
 # --------------------------------------------------------------------------------------------
 
 
-def build(out: Path, *args: str) -> Path:
-    cmd = [sys.executable, "-m", "kpitools.cli", "report"]
-    r = subprocess.run([*cmd, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    extra = ["--benchmark-only"] if "--benchmark-only" in r.stdout and "Barnet" in args else []
-    r = subprocess.run([*cmd, *args, *extra, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
-    written = [line.split(":", 1)[1].strip() for line in r.stdout.splitlines() if line.startswith("Pack written:")]
-    return Path(written[-1])
-
-
 @pytest.mark.e2e
-def test_barnets_pack_shows_its_published_position_and_havering_keeps_its_ratings(tmp_path, kpitools_kernel):
-    barnet = build(tmp_path / "barnet", "--authority", "Barnet", "--period", "latest")
+def test_barnets_pack_shows_its_published_position_and_havering_keeps_its_ratings(demo_packs):
+    barnet = demo_packs.folders["Barnet"]  # kpitools report --benchmark-only (conftest)
     page = (barnet / "committee_scorecard.html").read_text(encoding="utf-8")
     body = page[page.index("<body") :]
     assert "Performance data is available for 0" not in body
@@ -188,7 +176,7 @@ def test_barnets_pack_shows_its_published_position_and_havering_keeps_its_rating
     index = (barnet / "index.html").read_text(encoding="utf-8")
     assert "Performance data is available for 0" not in index and "ranks best on" in index
 
-    havering = build(tmp_path / "havering", "--authority", "Havering", "--period", "latest")
+    havering = demo_packs.folders["Havering"]
     page = (havering / "committee_scorecard.html").read_text(encoding="utf-8")
     assert "Number of indicators by rating" in page and 'id="summary"' in page and 'id="scorecard"' in page
     assert 'id="published-position"' not in page  # a full pack: its ratings, no published-position part

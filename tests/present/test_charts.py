@@ -14,7 +14,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import pytest
-from conftest import sample_benchmarks, sample_comparison, sample_history, sample_scorecard, sample_summary
+from conftest import sample_benchmarks, sample_comparison, sample_history, sample_scorecard, sample_summary, walk
 
 from kpitools.present import charts
 from kpitools.present.charts import style, vega
@@ -28,16 +28,6 @@ def row(ind: str) -> dict:
 
 def spec_of(chart) -> dict:
     return chart.to_dict()  # validates against the Vega-Lite schema
-
-
-def walk(obj):
-    if isinstance(obj, dict):
-        yield obj
-        for v in obj.values():
-            yield from walk(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from walk(v)
 
 
 def scales_for(spec: dict, channel: str) -> list[dict]:

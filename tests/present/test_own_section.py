@@ -30,6 +30,20 @@ def worked_example() -> str:
     return blocks[0]
 
 
+def run_pack_with(notebooks_dir: Path, out: Path, **options) -> subprocess.CompletedProcess:
+    """Havering's 2025-26 Q2 pack built by ``run_pack`` in a process of its own, from the report
+    notebooks in ``notebooks_dir``; prints the pack's folder, or the error and its exit code."""
+    script = (
+        "import sys; from pathlib import Path; from kpitools.run.runner import run_pack; "
+        "from kpitools.core.errors import KpiError\n"
+        "try:\n"
+        f"    print(run_pack('Havering', '2025-26 Q2', outputs={str(out)!r}, "
+        f"notebooks_dir=Path({str(notebooks_dir)!r}), **{options!r}))\n"
+        "except KpiError as e:\n    print(e, file=sys.stderr); sys.exit(e.exit_code)\n"
+    )
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=out.parent, timeout=600)
+
+
 @pytest.fixture(scope="module")
 def pack_with_own_section(tmp_path_factory, kpitools_kernel):
     work = tmp_path_factory.mktemp("own-section")
@@ -40,15 +54,7 @@ def pack_with_own_section(tmp_path_factory, kpitools_kernel):
     notes = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and 'id="notes"' in c.source)
     nb.cells.insert(notes, nbformat.v4.new_code_cell(worked_example()))  # "into a new code cell above the Notes"
     nbformat.write(nb, str(path))
-    script = (
-        "import sys; from pathlib import Path; from kpitools.run.runner import run_pack; "
-        "from kpitools.core.errors import KpiError\n"
-        "try:\n"
-        f"    print(run_pack('Havering', '2025-26 Q2', outputs={str(work / 'out')!r}, "
-        f"notebooks_dir=Path({str(notebooks)!r})))\n"
-        "except KpiError as e:\n    print(e, file=sys.stderr); sys.exit(e.exit_code)\n"
-    )
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=work, timeout=600)
+    r = run_pack_with(notebooks, work / "out")
     assert r.returncode == 0, r.stderr[-3000:]
     return Path(r.stdout.strip().splitlines()[-1])
 
@@ -87,15 +93,7 @@ def test_showing_the_chart_directly_stops_the_export_with_the_way_to_do_it(tmp_p
     code = "import altair as alt\nalt.Chart(alt.Data(values=[{'x': 1}])).mark_point().encode(x='x:Q')"
     nb.cells.insert(3, nbformat.v4.new_code_cell(code))
     nbformat.write(nb, str(path))
-    script = (
-        "import sys; from pathlib import Path; from kpitools.run.runner import run_pack; "
-        "from kpitools.core.errors import KpiError\n"
-        "try:\n"
-        f"    run_pack('Havering', '2025-26 Q2', outputs={str(tmp_path / 'out')!r}, "
-        f"notebooks=['committee_scorecard'], notebooks_dir=Path({str(notebooks)!r}))\n"
-        "except KpiError as e:\n    print(e, file=sys.stderr); sys.exit(e.exit_code)\n"
-    )
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    r = run_pack_with(notebooks, tmp_path / "out", notebooks=["committee_scorecard"])
     assert r.returncode == 3, r.stderr[-3000:]
     assert "cell 5 shows an interactive Altair or Vega chart (" in r.stderr
     assert "render.svg_figure(chart, alt_text=" in r.stderr and "Adding a section of your own" in r.stderr

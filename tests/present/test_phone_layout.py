@@ -7,14 +7,11 @@ tests/present/test_accessibility.py builds it) and opened offline in Debian's ch
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ARGS = ["--authority", "Havering", "--period", "latest", "--comparators", "Barking and Dagenham"]
 PHONE = {"width": 390, "height": 844}
 NARROW = {"width": 320, "height": 800}
 REPORTS = ("committee_scorecard.html", "benchmark_comparison.html")
@@ -24,19 +21,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory, kpitools_kernel) -> Path:
-    out = tmp_path_factory.mktemp("phone-pack")
-    r = subprocess.run(
-        [sys.executable, "-m", "kpitools.cli", "report", *ARGS, "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert r.returncode == 0, f"kpitools report failed:\n{r.stderr[-3000:]}"
-    written = [line.split(":", 1)[1].strip() for line in r.stdout.splitlines() if line.startswith("Pack written:")]
-    assert written, r.stdout
-    return Path(written[-1])
+def pack(demo_packs) -> Path:
+    """Havering's demo pack, with its comparator (built once for the test process: conftest)."""
+    return demo_packs.folders["Havering"]
 
 
 def open_at(page, path: Path, viewport: dict) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import vl_convert as vlc
+from conftest import walk
 
 from kpitools.present import charts
 
@@ -37,16 +38,6 @@ def parts(tables, ind: str) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]
 def spec_for(tables, ind: str, **kwargs: Any) -> dict[str, Any]:
     h, b, row = parts(tables, ind)
     return charts.trend_spec(h, b, row, authority_name=tables.meta["authority_name"], **kwargs)
-
-
-def walk(obj):
-    if isinstance(obj, dict):
-        yield obj
-        for v in obj.values():
-            yield from walk(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from walk(v)
 
 
 def plot_of(spec: dict[str, Any]) -> dict[str, Any]:
