@@ -117,6 +117,11 @@ class Period:
         return pd.Timestamp(_end_dates(np.array([self.kind]), np.array([self.ordinal]))[0])
 
     @property
+    def start(self) -> pd.Timestamp:
+        """The period's first day: ``2025-26 Q2`` starts on 1 July 2025."""
+        return self.shift(-1).end + pd.Timedelta(days=1) if self.kind != "year" else pd.Timestamp(self.fy, 4, 1)
+
+    @property
     def long_label(self) -> str:
         """``'July to September 2025 (2025-26 Q2)'`` for a quarter."""
         if self.kind == "quarter":
@@ -255,6 +260,27 @@ def containing_quarter(period: Period) -> Period:
         raise PeriodError(f"{period.label} is a whole financial year, not in one quarter")
     year, month = divmod(period.ordinal, 12)
     return Period("quarter", period.fy * 4 + ((month + 1 - 4) % 12) // 3)
+
+
+def latest_quarter_ended(period: Period) -> Period:
+    """The latest financial-year quarter that has ended by the end of ``period``: the quarter itself,
+    or for a month the quarter it ends (June, September, December, March) or else the one before.
+
+    A monthly pack reports its quarterly indicators at this quarter.
+
+    Examples
+    --------
+    >>> latest_quarter_ended(Period.parse("2025-08")).label, latest_quarter_ended(Period.parse("2025-09")).label
+    ('2025-26 Q1', '2025-26 Q2')
+    >>> latest_quarter_ended(Period.parse("2025-26")).label
+    '2025-26 Q4'
+    """
+    if period.kind == "quarter":
+        return period
+    if period.kind == "year":
+        return Period("quarter", period.fy * 4 + 3)
+    q = containing_quarter(period)
+    return q if q.end == period.end else q.shift(-1)
 
 
 def period_hint(text: str) -> str:

@@ -692,6 +692,7 @@ def load_indicators(paths: Paths, problems: list[Problem], inputs: list[Path]) -
     df["rank_polarity"] = rank_polarity(df["polarity"], df["benchmark_polarity"])
     df["decimals"] = pd.to_numeric(df["decimals"], errors="coerce").fillna(1).astype(int)
     df["source_row"] = df.index + table.first_row
+    problems += _framework_periods(df, name, table.first_row)
     # An id given twice: both rows named; the second is left out so the checks that follow, which key
     # every other table on the id, still run (and report) on the first.
     first: dict[str, int] = {}
@@ -711,6 +712,69 @@ def load_indicators(paths: Paths, problems: list[Problem], inputs: list[Path]) -
         else:
             first.setdefault(ident, int(row))
     return df[~repeated].reset_index(drop=True)
+
+
+_IN_FORCE_EXPECTED = (
+    "a period such as 2025-26 Q3 (a quarter), 2025-11 (a month) or 2025-26 (a year), or blank"
+)
+
+
+def _framework_periods(df: pd.DataFrame, name: str, first_row: int) -> list[Problem]:
+    """Add ``in_force_from`` (the first day of ``from_period``) and ``in_force_to`` (the last day of
+    ``to_period``), NaT where blank, with their labels; the problems of periods that cannot be read or
+    end before they start. An indicator is in a pack's framework when the pack's period ends on a
+    day from ``in_force_from`` to ``in_force_to``."""
+    problems: list[Problem] = []
+    for col in ("from_period", "to_period", "added_reason", "removed_reason"):
+        df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str).str.strip()
+    parsed = {col: parse_periods(df[col]) for col in ("from_period", "to_period")}
+    for col, p in parsed.items():
+        unread = p["kind"].isna() & df[col].ne("")
+        for i in np.flatnonzero(unread.to_numpy()):
+            val = df[col].iloc[i]
+            hint = period_hint(val)
+            problems.append(
+                Problem(name, int(i + first_row), col, val, _IN_FORCE_EXPECTED + (f"; {hint}" if hint else ""))
+            )
+    f, t = parsed["from_period"], parsed["to_period"]
+    df["in_force_from"] = [
+        Period(str(k), int(o)).start if isinstance(k, str) else pd.NaT for k, o in zip(f["kind"], f["ordinal"])
+    ]
+    df["in_force_from"] = pd.to_datetime(df["in_force_from"]).astype("datetime64[s]")
+    df["in_force_to"] = pd.to_datetime(t["end"]).astype("datetime64[s]")
+    df["from_period"] = f["label"].where(f["label"].notna(), df["from_period"]).astype(str)
+    df["to_period"] = t["label"].where(t["label"].notna(), df["to_period"]).astype(str)
+    backwards = (df["in_force_to"] < df["in_force_from"]).to_numpy()
+    for i in np.flatnonzero(backwards):
+        problems.append(
+            Problem(
+                name,
+                int(i + first_row),
+                "to_period",
+                df["to_period"].iloc[i],
+                f"a period that ends on or after from_period ({df['from_period'].iloc[i]}) starts",
+            )
+        )
+    return problems
+
+
+def in_force(indicators: pd.DataFrame, period: Period) -> pd.Series:
+    """Which indicators of the framework are reported for ``period``: those whose ``from_period`` has
+    started and whose ``to_period`` has not ended by the period's last day (blank: no limit).
+
+    Examples
+    --------
+    >>> ind = pd.DataFrame({"in_force_from": pd.to_datetime(["2025-08-01", None]),
+    ...                     "in_force_to": pd.to_datetime([None, "2025-07-31"])})
+    >>> in_force(ind, Period.parse("2025-26 Q2")).tolist(), in_force(ind, Period.parse("2025-07")).tolist()
+    ([True, False], [False, True])
+    """
+    if "in_force_from" not in indicators.columns:
+        return pd.Series(True, index=indicators.index)
+    end = period.end
+    started = indicators["in_force_from"].isna() | (indicators["in_force_from"] <= end)
+    not_ended = indicators["in_force_to"].isna() | (indicators["in_force_to"] >= end)
+    return (started & not_ended).astype(bool)
 
 
 def load_targets(paths: Paths, indicators: pd.DataFrame, problems: list[Problem], inputs: list[Path]) -> pd.DataFrame:
@@ -910,6 +974,11 @@ def _normalise_values(table: RawTable, name: str, indicators: pd.DataFrame, prob
     for row, val, reason in zip(_rows(table, invalid), df.loc[invalid, "value"], parsed.loc[invalid, "reason"]):
         problems.append(Problem(name, row, "value", val, f"{EXPECTED_VALUE} ({reason})"))
     out = out.join(parsed[["value", "value_status", "symbol", "reason"]])
+    if "note" in df.columns:
+        # the analyst's words for why a figure is missing take the place of "no value in the extract"
+        note = df["note"].astype(object).where(df["note"].notna(), "").astype(str).str.strip()
+        given = note.ne("") & out["value_status"].ne("ok")
+        out.loc[given, "reason"] = note[given]
     negative = out["value"] < 0
     for row, val in zip(_rows(table, negative), df.loc[negative, "value"]):
         problems.append(Problem(name, row, "value", val, "a value of zero or more"))

@@ -134,6 +134,12 @@ INDICATORS = pa.DataFrameSchema(
         # the published file's count columns behind the figure: where one is suppressed (c), the figure
         # rests on small numbers and is left out of ranks, quartiles and averages
         "benchmark_count_columns": _text(required=False, present=False),
+        # the framework over time: the first and last periods the indicator is reported for (blank: open),
+        # and why it was added or removed, for the pack's list of changes
+        "from_period": _text(required=False, present=False),
+        "to_period": _text(required=False, present=False),
+        "added_reason": _text(required=False, present=False),
+        "removed_reason": _text(required=False, present=False),
     },
     name="indicator framework",
     strict=False,
@@ -184,6 +190,8 @@ LOCAL_VALUES = pa.DataFrameSchema(
         "value": pa.Column(str, nullable=True),
         "numerator": _count(present=False),
         "denominator": _count(present=False),
+        # why a figure is missing ("not captured in the case system until 2026"), shown in the pack
+        "note": _text(required=False, present=False),
     },
     name="local extract",
     strict=False,

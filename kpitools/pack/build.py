@@ -21,9 +21,9 @@ from kpitools.core.authorities import Authority, resolve
 from kpitools.core.errors import ConfigError, NoLocalFiguresError, PeriodError
 from kpitools.core.files import atomic_path
 from kpitools.core.numbers import round_figures, round_significant
-from kpitools.core.periods import Period
+from kpitools.core.periods import Period, labels, latest_quarter_ended
 from kpitools.core.vocabulary import POLARITY_TEXT
-from kpitools.ingest.loaders import Dataset
+from kpitools.ingest.loaders import Dataset, in_force
 from kpitools.pack.tables import FIGURE_COLUMNS, PackMeta, PackTables
 from kpitools.score.benchmarks import (
     attach_benchmarks,
@@ -47,6 +47,10 @@ SCORECARD_COLUMNS = [
     "measure",
     "period",
     "observation_period",
+    "observation_end",
+    "due_period",
+    "late",
+    "late_reason",
     "value",
     "value_text",
     "target",
@@ -95,13 +99,17 @@ SCORECARD_COLUMNS = [
 
 
 def resolve_period(ds: Dataset, authority: Authority, period: str) -> Period:
-    """``latest`` is the latest quarter with a local figure for the authority (a value, or one
+    """The pack's period: a quarter (``2025-26 Q2``) or a month (``2025-08``, a monthly pack).
+
+    ``latest`` is the latest quarter with a local figure for the authority (a value, or one
     suppressed in the extract: a quarter of suppressed figures is still the quarter reported), else
     for any authority, else the quarter in which the latest published year ends."""
     if str(period).strip().lower() != "latest":
-        p = Period.parse(period)
-        if p.kind != "quarter":
-            raise PeriodError(f"the period {period!r} is not a quarter: write it like 2025-26 Q2")
+        p = Period.parse(period, prefer_month=True)
+        if p.kind not in ("quarter", "month"):
+            raise PeriodError(
+                f"the period {period!r} is a whole year: a pack is for a quarter (2025-26 Q2) or a month (2025-08)"
+            )
         return p
     v = ds.values[ds.values["value_status"].isin(LOCAL_FIGURE_STATUSES)]
     own = v[v["authority"].eq(authority.code)]
@@ -140,8 +148,24 @@ def local_quarters(ds: Dataset, authority_code: str) -> list[Period]:
     return [Period("quarter", int(o)) for o in sorted(set(_quarter_ordinals(ends).tolist()))]
 
 
+def local_months(ds: Dataset, authority_code: str) -> list[Period]:
+    """The months that have a monthly pack with local figures for the authority, oldest first: a
+    month counts when a local figure's period ends in it or in the months since the start of the
+    latest quarter ended by then (the quarter a monthly pack reports its quarterly indicators at)."""
+    v = ds.values
+    ends = v.loc[v["authority"].eq(authority_code) & v["value_status"].isin(LOCAL_FIGURE_STATUSES), "period_end"]
+    ends = pd.to_datetime(pd.Series(ends.dropna().unique()))
+    if ends.empty:
+        return []
+    months = set((ends.dt.year * 12 + ends.dt.month - 1).tolist())
+    # a quarter's figure (ending in June) also serves the two months after it (July, August)
+    months |= {m + k for m in months if (m + 1) % 3 == 0 for k in (1, 2)}
+    return [Period("month", int(m)) for m in sorted(months)]
+
+
 def describe_quarters(quarters: Sequence[Period], most: int = 6) -> str:
-    """``2022-23 Q1 to 2025-26 Q2 (14 quarters)``: runs of consecutive quarters; ``none`` for none.
+    """``2022-23 Q1 to 2025-26 Q2 (14 quarters)``: runs of consecutive periods (quarters, or months);
+    ``none`` for none.
 
     Examples
     --------
@@ -162,14 +186,15 @@ def describe_quarters(quarters: Sequence[Period], most: int = 6) -> str:
     if len(parts) > most:
         parts = [*parts[: most - 1], "...", parts[-1]]
     n = len(quarters)
-    return f"{', '.join(parts)} ({n} quarter{'s' if n != 1 else ''})"
+    word = "month" if quarters[0].kind == "month" else "quarter"
+    return f"{', '.join(parts)} ({n} {word}{'s' if n != 1 else ''})"
 
 
 def check_local_figures(
     ds: Dataset, authority: Authority, period: str, benchmark_only: bool | None = False
 ) -> tuple[Period, bool]:
-    """The pack's quarter, and whether it is a pack of published benchmarks only (no local figures
-    for the authority in that quarter: see :func:`local_quarters`).
+    """The pack's period, and whether it is a pack of published benchmarks only (no local figures
+    for the authority in that quarter, or month: see :func:`local_quarters` and :func:`local_months`).
 
     Cheap (one filter of the local values, nothing written): ``kpitools score``, ``report`` and
     ``run`` call it before anything is written. ``benchmark_only`` says what to do when the
@@ -187,7 +212,7 @@ def check_local_figures(
         No local figures for the quarter and ``benchmark_only`` is ``False``.
     """
     p = resolve_period(ds, authority, period)
-    quarters = local_quarters(ds, authority.code)
+    quarters = local_months(ds, authority.code) if p.kind == "month" else local_quarters(ds, authority.code)
     if any(q.ordinal == p.ordinal for q in quarters):
         return p, False
     if benchmark_only is False:
@@ -210,9 +235,106 @@ def check_local_figures(
 
 
 def _history_periods(period: Period, years: int = 3) -> list[Period]:
-    """The quarters of the trend: ``years`` years to ``period``."""
-    first = period.shift(-4 * years + 1)
+    """The periods of the trend: ``years`` years of quarters (or months) to ``period``."""
+    first = period.shift(-(12 if period.kind == "month" else 4) * years + 1)
     return [first.shift(i) for i in range(period.ordinal - first.ordinal + 1)]
+
+
+# A figure older than the period it is due for is shown as the latest available when it is at most
+# this old (a year before the period's end): older, the indicator has no data.
+LATE_FIGURE_WINDOW = pd.DateOffset(years=1)
+# statuses of a row with a figure of its own (a value), which can stand as the latest available
+_WITH_FIGURE = ("rated", "no target", "not a target measure")
+
+
+def latest_available(card: pd.DataFrame, scored: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The scorecard with each missing figure ("no data": due, neither given nor suppressed)
+    replaced by the indicator's latest earlier figure within a year, scored for its own period (its
+    own target, rating and direction of travel), with ``late`` true and ``late_reason`` saying why
+    the period's own figure is missing. ``period`` stays the pack's; ``observation_period`` says which
+    period the figure is for. A new frame; the inputs are not modified.
+
+    Examples
+    --------
+    >>> card = pd.DataFrame({"indicator_id": ["A"], "period": ["2025-26 Q2"], "status": ["no data"],
+    ...     "status_reason": ["no data: no value in the extract"], "value": [float("nan")],
+    ...     "observation_period": ["2025-26 Q2"], "period_end": [pd.Timestamp("2025-09-30")]})
+    >>> scored = pd.DataFrame({"indicator_id": ["A"], "period": ["2025-26 Q1"], "status": ["rated"],
+    ...     "status_reason": [""], "value": [41.0], "observation_period": ["2025-26 Q1"],
+    ...     "period_end": [pd.Timestamp("2025-06-30")]})
+    >>> latest_available(card, scored, Period.parse("2025-26 Q2"))[["period", "value", "observation_period", "late"]].values.tolist()
+    [['2025-26 Q2', 41.0, '2025-26 Q1', True]]
+    """
+    out = card.copy()
+    out["late"] = False
+    out["late_reason"] = ""
+    missing = out["status"].eq("no data")
+    if not missing.any():
+        return out
+    earliest = period.end - LATE_FIGURE_WINDOW
+    ends = pd.to_datetime(scored["period_end"])
+    pool = scored[
+        scored["status"].isin(_WITH_FIGURE)
+        & pd.to_numeric(scored["value"], errors="coerce").notna()
+        & (ends < period.end)
+        & (ends >= earliest)
+        & scored["indicator_id"].isin(out.loc[missing, "indicator_id"])
+    ]
+    latest = pool.assign(_end=ends[pool.index]).sort_values("_end").groupby("indicator_id").tail(1)
+    latest = latest.drop(columns="_end").set_index("indicator_id")
+    for i in out.index[missing]:
+        ind = out.at[i, "indicator_id"]
+        if ind not in latest.index:
+            continue
+        why = out.at[i, "status_reason"]
+        due = "due_period" if "due_period" in out.columns else "period"
+        figure = latest.loc[ind]
+        for col in out.columns.intersection(latest.columns):
+            if col not in ("period", "period_end", "indicator_id", "due_period"):
+                out.at[i, col] = figure[col]
+        out.at[i, "late"] = True
+        out.at[i, "late_reason"] = str(why)
+        own = str(figure["status_reason"]) if isinstance(figure["status_reason"], str) else ""
+        out.at[i, "status_reason"] = (
+            f"latest available: {figure['observation_period']} (no figure for {out.at[i, due]}: "
+            f"{_reason_words(why)})" + (f"; {own}" if own else "")
+        )
+    return out
+
+
+def _reason_words(reason: object) -> str:
+    """``no value in the extract`` for ``no data: no value in the extract``."""
+    text = str(reason) if isinstance(reason, str) else ""
+    return text.removeprefix("no data: ").strip() or "no value in the extract"
+
+
+def framework_changes(indicators: pd.DataFrame, period: Period) -> dict[str, Any]:
+    """The indicators added to and removed from the framework since the period before (the quarter,
+    or month, before), with the framework's reason when it gives one.
+
+    Examples
+    --------
+    >>> ind = pd.DataFrame({"indicator_id": ["OLD", "NEW"], "title": ["Old", "New"],
+    ...     "in_force_from": pd.to_datetime([None, "2025-08-01"]), "in_force_to": pd.to_datetime(["2025-07-31", None]),
+    ...     "added_reason": ["", "More telling"], "removed_reason": ["Always 100%", ""]})
+    >>> changes = framework_changes(ind, Period.parse("2025-08"))
+    >>> changes["since"], [a["indicator_id"] for a in changes["added"]], changes["removed"][0]["reason"]
+    ('2025-07', ['NEW'], 'Always 100%')
+    """
+    before = period.shift(-1)
+    now, then = in_force(indicators, period), in_force(indicators, before)
+
+    def listed(rows: pd.DataFrame, reason: str) -> list[dict[str, str]]:
+        return [
+            {"indicator_id": str(i), "title": str(t), "reason": str(r) if isinstance(r, str) else ""}
+            for i, t, r in zip(rows["indicator_id"], rows["title"], rows.get(reason, pd.Series("", index=rows.index)))
+        ]
+
+    return {
+        "since": before.label,
+        "added": listed(indicators[now & ~then], "added_reason"),
+        "removed": listed(indicators[then & ~now], "removed_reason"),
+    }
 
 
 def _commentary(ds: Dataset, authority: str, period: str) -> pd.DataFrame:
@@ -273,12 +395,26 @@ def build_tables(
                 f"unknown indicator id(s) {', '.join(unknown)}; the framework has {', '.join(ind['indicator_id'])}"
             )
         ind = ind[ind["indicator_id"].isin(list(indicators))]
+    framework = ind
+    ind = ind[in_force(ind, p)]
     scheme = ds.settings.rag_scheme_for(la.keys)
-    periods = _history_periods(p)
-    scored = score(ds.values, ind, ds.targets, [la.code], periods, scheme)
+    scored = score(ds.values, ind, ds.targets, [la.code], _history_periods(p), scheme)
     if ranks is None:
         ranks = framework_ranks(ds)
-    card = scored[scored["q_ordinal"].eq(p.ordinal)].copy()
+    card = scored[scored["q_ordinal"].eq(p.ordinal)]
+    trend = scored
+    if p.kind == "month":
+        # a monthly pack: monthly indicators by month; the others' trends by quarter, to the latest
+        # quarter ended (the figure the month reports them at)
+        by_quarter = score(ds.values, ind, ds.targets, [la.code], _history_periods(latest_quarter_ended(p)), scheme)
+        monthly = scored["frequency"].eq("monthly")
+        trend = pd.concat(
+            [scored[monthly], by_quarter[~by_quarter["frequency"].eq("monthly")]], ignore_index=True
+        )
+    # the period each figure is due for: the pack's, or (a monthly pack's quarterly indicator) the latest
+    # quarter ended, the latest half-year or year reported
+    card = card.assign(due_period=labels(card["obs_kind"], card["obs_ordinal"]))
+    card = latest_available(card, trend, p)
     card = card.merge(ind[["indicator_id", "rank_polarity"]], on="indicator_id", how="left")
     card = attach_benchmarks(card, ds.benchmarks, ds.neighbours, [c.code for c in comps], ranks)
     card = card.merge(ind[["indicator_id", "definition", "source"]], on="indicator_id", how="left")
@@ -303,7 +439,7 @@ def build_tables(
     card = card.sort_values("indicator_id", key=lambda s: s.map(order)).reset_index(drop=True)
     card = card[SCORECARD_COLUMNS]
 
-    history = scored[
+    history = trend[
         [
             "indicator_id",
             "period",
@@ -352,6 +488,11 @@ def build_tables(
         "inputs": [{"path": i["path"], "sha256": i["sha256"]} for i in ds.inputs],
         "summary_sentences": summary_sentences(card),
         "commentary_sources": _commentary_sources(ds, la.code, p.label),
+        "period_kind": p.kind,
+        # figures older than the period they are due for, and figures missing (with the reason)
+        "late_indicators": [str(i) for i in card.loc[card["late"].astype(bool), "indicator_id"]],
+        "missing_indicators": [str(i) for i in card.loc[card["status"].eq("no data"), "indicator_id"]],
+        "framework_changes": framework_changes(framework, p),
     }
     meta["summary_sentence"] = meta["summary_sentences"][0]
     return PackTables(

@@ -77,6 +77,12 @@ class PackMeta(TypedDict, total=False):
     disclosure: dict[str, Any]  # set by kpitools.pack.disclosure for --publish
     # where each indicator's commentary came from: {indicator_id: {kind: [[file, row], ...]}}
     commentary_sources: dict[str, dict[str, list[list[Any]]]]
+    period_kind: str  # "quarter", or "month" for a monthly pack
+    late_indicators: list[str]  # ids whose figure is the latest available, older than the period
+    missing_indicators: list[str]  # ids with no figure ("no data"), with the reason in the scorecard
+    # indicators added to and removed from the framework since the period before:
+    # {"since": "2025-26 Q1", "added": [{"indicator_id", "title", "reason"}], "removed": [...]}
+    framework_changes: dict[str, Any]
 
 
 def _empty_frame() -> pd.DataFrame:

@@ -268,22 +268,54 @@ class _RowFinder:
         return self._rows[self._index.get_indexer(keys)]
 
 
-def _observation_keys(q_ordinal: np.ndarray, frequency: pd.Series) -> dict[str, np.ndarray]:
-    """For each reporting quarter (rows) and indicator (columns): which observation is due, and which
-    are the previous period and the same period last year, by the indicator's frequency."""
-    shape = (len(q_ordinal), len(frequency))
-    q = np.broadcast_to(q_ordinal[:, None], shape)
+def _observation_keys(kind: np.ndarray, ordinal: np.ndarray, frequency: pd.Series) -> dict[str, np.ndarray]:
+    """For each reporting period (rows: a quarter, or a month) and indicator (columns): which
+    observation is due, which are the previous period and the same period last year, by the
+    indicator's frequency, and the financial year, quarter and share of the year the target is for.
+
+    A quarter reports a monthly indicator at its last month, a biannual one in Q2 and Q4 and an annual
+    one in Q4 (else not due). A month reports a monthly indicator at that month and every other
+    indicator at its latest figure due by the month's end: the latest quarter ended (a biannual one at
+    the latest Q2 or Q4, an annual one at the latest year ended), so a monthly pack is never "not due".
+    """
+    shape = (len(ordinal), len(frequency))
     is_m, is_b, is_a = (
         np.broadcast_to(_flags(frequency, f)[None, :], shape) for f in ("monthly", "biannual", "annual")
     )
+    month_row = np.broadcast_to((kind == "month")[:, None], shape)
+    month = np.broadcast_to(ordinal[:, None], shape)
+    # the quarter each row reports non-monthly indicators at: the quarter itself, or for a month the
+    # latest quarter ended by its end
+    year, month0 = np.divmod(ordinal, 12)
+    month_fy = np.where(month0 + 1 >= 4, year, year - 1)
+    containing = month_fy * 4 + ((month0 + 1 - 4) % 12) // 3
+    ends_quarter = (month0 + 1) % 3 == 0  # June, September, December, March
+    q_row = np.where(kind == "month", np.where(ends_quarter, containing, containing - 1), ordinal)
+    q = np.broadcast_to(q_row[:, None], shape)
     fy, qn = q // 4, q % 4 + 1
-    month_end = fy * 12 + 3 + (qn - 1) * 3 + 2
+    quarter_month_end = fy * 12 + 3 + (qn - 1) * 3 + 2
+    # a month's biannual and annual indicators: the latest Q2 or Q4 ended, the latest year ended
+    half = np.where(np.isin(qn, (2, 4)), q, q - 1)
+    year_ended = np.where(qn == 4, fy, fy - 1)
+    b_obs = np.where(month_row, half, q)
+    a_obs = np.where(month_row, year_ended, fy)
+    m_obs = np.where(month_row, month, quarter_month_end)
+    step = np.where(month_row, 1, 3)  # a monthly indicator's previous period: the month, or quarter, before
+    obs = np.where(is_m, m_obs, np.where(is_a, a_obs, np.where(is_b, b_obs, q)))
+    # the target's year and quarter: a monthly indicator's month's quarter; otherwise the observation's
+    month_q = np.broadcast_to(np.where(kind == "month", containing, q_row)[:, None], shape)
+    target_q = np.where(is_m, month_q, np.where(is_a & month_row, a_obs * 4 + 3, np.where(is_b, b_obs, q)))
+    month_in_fy = np.broadcast_to(((month0 + 1 - 4) % 12 + 1)[:, None], shape)
+    elapsed = np.where(is_m & month_row, month_in_fy / 12, (target_q % 4 + 1) / 4)
     return {
         "kind": np.where(is_m, 0, np.where(is_a, 1, 2)),  # codes of _KINDS
-        "obs": np.where(is_m, month_end, np.where(is_a, fy, q)),
-        "prev": np.where(is_m, month_end - 3, np.where(is_a, fy - 1, np.where(is_b, q - 2, q - 1))),
-        "ly": np.where(is_m, month_end - 12, np.where(is_a, fy - 1, q - 4)),
-        "due": np.where(is_b, np.isin(qn, (2, 4)), np.where(is_a, qn == 4, True)),
+        "obs": obs,
+        "prev": np.where(is_m, m_obs - step, np.where(is_a, obs - 1, np.where(is_b, obs - 2, obs - 1))),
+        "ly": np.where(is_m, m_obs - 12, np.where(is_a, obs - 1, obs - 4)),
+        "due": month_row | np.where(is_b, np.isin(qn, (2, 4)), np.where(is_a, qn == 4, True)),
+        "target_fy": target_q // 4,
+        "target_quarter": target_q % 4 + 1,
+        "elapsed": elapsed,
     }
 
 
@@ -295,7 +327,8 @@ def score(
     periods: Sequence[Period | str],
     schemes: Mapping[str, str] | str = DEFAULT_RAG_SCHEME,
 ) -> pd.DataFrame:
-    """Score every indicator of the framework for each authority and reporting quarter.
+    """Score every indicator of the framework for each authority and reporting period (a quarter, or
+    a month: see :func:`_observation_keys` for which figure each reports).
 
     Parameters
     ----------
@@ -310,7 +343,7 @@ def score(
     authorities
         New codes of the authorities to score.
     periods
-        Reporting quarters (``Period`` or text such as ``"2025-26 Q2"``).
+        Reporting quarters or months (``Period`` or text such as ``"2025-26 Q2"``, ``"2025-08"``).
     schemes
         One RAG scheme for all, or a mapping of authority code to scheme.
 
@@ -323,7 +356,7 @@ def score(
     Raises
     ------
     PeriodError
-        A period that is not a financial-year quarter.
+        A period that is not a financial-year quarter or a month.
     ConfigError
         An unknown RAG scheme.
     ValueError
@@ -344,19 +377,21 @@ def score(
     [['rated', 'Amber']]
     """
     quarters = [p if isinstance(p, Period) else Period.parse(p) for p in periods]
-    if any(p.kind != "quarter" for p in quarters):
-        raise PeriodError("a scorecard period must be a financial-year quarter such as 2025-26 Q2")
+    if any(p.kind not in ("quarter", "month") for p in quarters):
+        raise PeriodError(
+            "a scorecard period must be a financial-year quarter such as 2025-26 Q2, or a month such as 2025-08"
+        )
     ind = indicators[_INDICATOR_COLUMNS]
     auth = pd.Series(list(authorities), dtype=object)
     q_ordinal = np.array([p.ordinal for p in quarters], dtype="int64")
+    q_kind = np.array([p.kind for p in quarters], dtype=object)
     n_a, n_q, n_i = len(auth), len(q_ordinal), len(ind)
     n = n_a * n_q * n_i
     # the grid, in the order the cross merges gave: authority-major, then quarter, then indicator
     a_row = np.repeat(np.arange(n_a), n_q * n_i)
     q_row = np.tile(np.repeat(np.arange(n_q), n_i), n_a)
     i_row = np.tile(np.arange(n_i), n_a * n_q)
-    keys = _observation_keys(q_ordinal, ind["frequency"])  # (quarter, indicator) arrays
-    fy_q, quarter_q = q_ordinal // 4, q_ordinal % 4 + 1
+    keys = _observation_keys(q_kind, q_ordinal, ind["frequency"])  # (period, indicator) arrays
 
     # authorities and indicators as small integers, shared by the observation and target keys
     a_code, a_uniques = pd.factorize(auth, use_na_sentinel=False)
@@ -417,15 +452,15 @@ def score(
         ["authority", "indicator_id", "fy", "quarter"],
         "targets hold more than one target",
     )
-    fc = pd.Index(f_uniques).get_indexer(fy_q)
+    fc = pd.Index(f_uniques).get_indexer(keys["target_fy"].ravel()).reshape(keys["target_fy"].shape)
 
     def target_rows(quarter: np.ndarray) -> np.ndarray:
-        part = np.where(fc >= 0, fc * 5 + quarter, -1)
+        part = np.where(fc >= 0, fc * 5 + quarter, -1)  # (period, indicator)
         return t_finder.find(
-            np.where(part[None, :, None] >= 0, pair[:, None, :] * (n_fy * 5) + part[None, :, None], -1).ravel()
+            np.where(part[None, :, :] >= 0, pair[:, None, :] * (n_fy * 5) + part[None, :, :], -1).ravel()
         )
 
-    per, ann = target_rows(quarter_q), target_rows(np.zeros_like(quarter_q))
+    per, ann = target_rows(keys["target_quarter"]), target_rows(np.zeros_like(keys["target_quarter"]))
     # a period target counts when it sets a target or a band; otherwise the annual target, all of it
     sets_target = np.append(targets[["target", "lower", "upper"]].notna().any(axis=1).to_numpy(), False)
     has_period = sets_target[per]
@@ -446,8 +481,9 @@ def score(
         for col in (_take(targets[c], tg) for c in ("target", "lower", "upper", "tolerance"))
     )
     tolerance_type = _take(targets["tolerance_type"], tg)
-    quarter = quarter_q[q_row]
-    target[prorate] = target_annual[prorate] * quarter[prorate] / 4
+    quarter = np.tile(keys["target_quarter"].ravel(), n_a)
+    elapsed = np.tile(keys["elapsed"].ravel(), n_a)
+    target[prorate] = target_annual[prorate] * elapsed[prorate]
     relative = np.append(_flags(targets["tolerance_type"], "relative"), False)[tg]  # missing: absolute
 
     # statuses, highest precedence last
@@ -461,7 +497,8 @@ def score(
     status[~obs_ok] = _NO_DATA
     status[obs_suppressed] = _SUPPRESSED
     status[~due] = _NOT_DUE
-    status[context] = _NOT_A_TARGET
+    # a context measure has no rating, but a missing or suppressed figure is still said to be missing
+    status[context & (status != _NO_DATA) & (status != _SUPPRESSED)] = _NOT_A_TARGET
 
     # status reasons: each distinct text built once
     texts = [
@@ -545,9 +582,9 @@ def score(
         status == _RATED,
     )
 
-    quarter_kind = pd.Series("quarter", index=range(n_q))
-    period_label = labels(quarter_kind, pd.Series(q_ordinal)).to_numpy()
-    period_end = end_dates(quarter_kind, pd.Series(q_ordinal)).to_numpy()
+    period_kind = pd.Series(q_kind, index=range(n_q))
+    period_label = labels(period_kind, pd.Series(q_ordinal)).to_numpy()
+    period_end = end_dates(period_kind, pd.Series(q_ordinal)).to_numpy()
     grid = {
         "authority": _take(auth_out, a_row),
         "q_ordinal": q_ordinal[q_row],
@@ -556,7 +593,7 @@ def score(
         "obs_kind": _text(_KINDS, np.tile(keys["kind"].ravel(), n_a), as_object=kinds_as_object),
         **{f"{k}_ordinal": np.tile(keys[k].ravel(), n_a) for k in ("obs", "prev", "ly")},
         "due": due,
-        "fy": fy_q[q_row],
+        "fy": np.tile(keys["target_fy"].ravel(), n_a),
         "quarter": quarter,
         "value": value,
         **{c: _take(values[c], obs) for c in ("value_status", "reason", "symbol", "numerator", "denominator")},
@@ -579,6 +616,9 @@ def score(
         "previous_value": previous_value,
         "last_year_value": last_year_value,
         "observation_period": _take(values["period"], obs),
+        "observation_end": (
+            _take(values["period_end"], obs) if "period_end" in values.columns else np.full(n, np.nan)
+        ),
     }
     # object columns stay object (a frame built from arrays would infer str for them)
     return pd.DataFrame(

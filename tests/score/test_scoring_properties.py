@@ -199,8 +199,13 @@ def check_no_colour_without_a_value_and_a_target(scenario: dict, out: pd.DataFra
             assert row.rag in RAGS
         if not (has_value and has_target and due and polarity != "none"):
             assert row.rag == "" and row.status != "rated", (row.status, row.rag)
-        # the explicit status says why, in the order a reader needs it
-        if polarity == "none":
+        # the explicit status says why, in the order a reader needs it; a context measure's missing or
+        # suppressed figure is said to be missing (a "not a target measure" badge would hide it)
+        if polarity == "none" and due and case["has_row"] and case["status"] == "suppressed":
+            assert row.status == "suppressed"
+        elif polarity == "none" and due and not has_value:
+            assert row.status == "no data"
+        elif polarity == "none":
             assert row.status == "not a target measure"
         elif not due:
             assert row.status == "not due"
