@@ -73,6 +73,10 @@ def main() -> None:
     """Children's services KPI scrutiny: scorecards, benchmarks and quarterly packs."""
 
 
+_PERIOD_HELP = (
+    "A quarter such as '2025-26 Q2', a month such as '2025-08' (a monthly pack: monthly indicators at the "
+    "month, the others at the latest quarter ended), latest (the latest quarter) or 'latest month'."
+)
 _BENCHMARK_ONLY_HELP = (
     "When the authority has no local figures for the period, build a pack of published benchmarks only "
     "(without it, such a request stops with exit 2 and writes nothing). An authority with local figures "
@@ -82,7 +86,7 @@ _BENCHMARK_ONLY_HELP = (
 
 @main.command("score")
 @click.option("--authority", required=True, help="Name, new code (E09000016) or old LA code (311).")
-@click.option("--period", default="latest", show_default=True, help="A quarter such as '2025-26 Q2', or latest.")
+@click.option("--period", default="latest", show_default=True, help=_PERIOD_HELP)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -138,7 +142,7 @@ def score_command(
 
 @main.command("report")
 @click.option("--authority", default=None, help="Name, new code or old LA code (default: the demo authority).")
-@click.option("--period", default="latest", show_default=True, help="A quarter such as '2025-26 Q2', or latest.")
+@click.option("--period", default="latest", show_default=True, help=_PERIOD_HELP)
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--comparators", default="", help="Comma-separated authorities to compare with.")
 @click.option("--indicators", default="", help="Comma-separated indicator ids (default: all).")

@@ -283,6 +283,23 @@ def latest_quarter_ended(period: Period) -> Period:
     return q if q.end == period.end else q.shift(-1)
 
 
+def is_latest(period: str) -> bool:
+    """``latest`` (the latest quarter) or ``latest month`` (the latest month), in any case.
+
+    Examples
+    --------
+    >>> is_latest("Latest"), is_latest("latest month"), is_latest("latest-month"), is_latest("2025-08")
+    (True, True, True, False)
+    """
+    return latest_kind(period) is not None
+
+
+def latest_kind(period: str) -> str | None:
+    """``quarter`` for ``latest``, ``month`` for ``latest month``; ``None`` for a named period."""
+    words = " ".join(str(period).strip().lower().replace("-", " ").replace("_", " ").split())
+    return {"latest": "quarter", "latest quarter": "quarter", "latest month": "month"}.get(words)
+
+
 def period_hint(text: str) -> str:
     """Why a period that cannot be read was probably written as it was, in words; ``""`` if unknown.
 

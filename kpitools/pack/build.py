@@ -21,7 +21,7 @@ from kpitools.core.authorities import Authority, resolve
 from kpitools.core.errors import ConfigError, NoLocalFiguresError, PeriodError
 from kpitools.core.files import atomic_path
 from kpitools.core.numbers import round_figures, round_significant
-from kpitools.core.periods import Period, labels, latest_quarter_ended
+from kpitools.core.periods import Period, is_latest, labels, latest_kind, latest_quarter_ended
 from kpitools.core.vocabulary import POLARITY_TEXT
 from kpitools.ingest.loaders import Dataset, in_force
 from kpitools.pack.tables import FIGURE_COLUMNS, PackMeta, PackTables
@@ -101,10 +101,11 @@ SCORECARD_COLUMNS = [
 def resolve_period(ds: Dataset, authority: Authority, period: str) -> Period:
     """The pack's period: a quarter (``2025-26 Q2``) or a month (``2025-08``, a monthly pack).
 
-    ``latest`` is the latest quarter with a local figure for the authority (a value, or one
+    ``latest`` (or ``latest month``) is the latest quarter (month) with a local figure for the authority (a value, or one
     suppressed in the extract: a quarter of suppressed figures is still the quarter reported), else
     for any authority, else the quarter in which the latest published year ends."""
-    if str(period).strip().lower() != "latest":
+    latest = latest_kind(period)
+    if latest is None:
         p = Period.parse(period, prefer_month=True)
         if p.kind not in ("quarter", "month"):
             raise PeriodError(
@@ -115,12 +116,14 @@ def resolve_period(ds: Dataset, authority: Authority, period: str) -> Period:
     own = v[v["authority"].eq(authority.code)]
     pool = own if not own.empty else v
     if not pool.empty:
-        end = pool["period_end"].max()
+        end = pd.Timestamp(pool["period_end"].max())
     elif not ds.benchmarks.empty:
-        end = ds.benchmarks["year_end"].max()
+        end = pd.Timestamp(ds.benchmarks["year_end"].max())
     else:
         raise PeriodError("no period has any data: name the period, e.g. --period '2025-26 Q2'")
-    return Period("quarter", int(_quarter_ordinals(pd.Series([pd.Timestamp(end)]))[0]))
+    if latest == "month":
+        return Period("month", int(end.year * 12 + end.month - 1))
+    return Period("quarter", int(_quarter_ordinals(pd.Series([end]))[0]))
 
 
 # A row of an authority's extracts is a local figure when it holds a value, or one suppressed in the
@@ -216,8 +219,8 @@ def check_local_figures(
     if any(q.ordinal == p.ordinal for q in quarters):
         return p, False
     if benchmark_only is False:
-        latest = str(period).strip().lower() == "latest"
-        what = "for any quarter, so it has no latest quarter of its own" if latest else f"for {p.label}"
+        word = p.kind  # quarter or month
+        what = f"for any {word}, so it has no latest {word} of its own" if is_latest(period) else f"for {p.label}"
         hint = (
             "Choose one of them with --period, or add --benchmark-only for a pack of published benchmarks only"
             if quarters

@@ -27,6 +27,7 @@ from kpitools.core.authorities import Authority, resolve
 from kpitools.core.config import REPORT_NOTEBOOKS, Paths
 from kpitools.core.errors import WRITE_ERRNOS, ConfigError, ReportError, WriteError
 from kpitools.core.files import sha256_file, temp_dir
+from kpitools.core.periods import is_latest
 from kpitools.core.provenance import source_checksums
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class PackRequest:
         period = self.period.strip()
         return {
             "authority": self.authority.code,
-            "period": "latest" if period.lower() == "latest" else period,
+            "period": period.lower() if is_latest(period) else period,
             "comparators": [c.code for c in self.comparators],
             "indicators": list(self.indicators),
             "notebooks": list(self.notebooks),

@@ -4,7 +4,8 @@ A schedule is a YAML file::
 
     # schedules/london_latest.yaml
     authorities: London           # all | a region (London, Outer London, North East...) | a list
-    periods: [latest]             # quarters such as "2025-26 Q2", or latest
+    periods: [latest]             # quarters such as "2025-26 Q2", months such as "2025-08" (a monthly
+                                  # pack), latest (quarter) or "latest month"
     comparators: []               # authorities every pack also compares with
     notebooks: [committee_scorecard, benchmark_comparison]   # or paths to your own .ipynb
     indicators: []                # indicator ids; empty means the whole framework
@@ -107,16 +108,21 @@ class ScheduleFile(BaseModel):
     def _periods(cls, value: list[str]) -> list[str]:
         from kpitools.core.periods import Period
 
+        from kpitools.core.periods import is_latest
+
         if not value:
             raise ValueError("name at least one period, e.g. latest or 2025-26 Q2")
         for p in value:
-            if str(p).strip().lower() != "latest":
+            if not is_latest(str(p)):
                 try:
-                    parsed = Period.parse(str(p))
+                    parsed = Period.parse(str(p), prefer_month=True)
                 except Exception:
                     parsed = None
-                if parsed is None or parsed.kind != "quarter":
-                    raise ValueError(f"{p!r} is not a quarter: write it like 2025-26 Q2, or latest")
+                if parsed is None or parsed.kind not in ("quarter", "month"):
+                    raise ValueError(
+                        f"{p!r} is not a quarter or a month: write it like 2025-26 Q2 or 2025-08, "
+                        "or latest (latest month for monthly packs)"
+                    )
         return [str(p).strip() for p in value]
 
     @field_validator("notebooks")

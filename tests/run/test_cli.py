@@ -88,7 +88,7 @@ def test_bad_input_exits_non_zero_with_a_message_and_writes_nothing(tmp_path):
     [
         (["--authority", "Narnia"], "not a local authority"),
         (["--authority", "Havering", "--period", "2017-18 Q9"], "cannot read the period"),
-        (["--authority", "Havering", "--period", "2017-18"], "not a quarter"),
+        (["--authority", "Havering", "--period", "2017-18"], "is a whole year"),
     ],
 )
 def test_bad_options_give_a_readable_message(tmp_path, args, message):
