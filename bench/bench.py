@@ -190,6 +190,22 @@ def national_scoring(n_la: int, n_ind: int, n_q: int, repeats: int) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def pack_tables_medians(repeats: int) -> tuple[float, float]:
+    """Median seconds of ``build_tables`` for a quarterly and a monthly pack of the demo data, in turn."""
+    from kpitools.ingest.loaders import load_dataset
+    from kpitools.pack.build import build_tables, framework_ranks
+
+    ds = load_dataset()
+    ranks = framework_ranks(ds)
+    times: dict[str, list[float]] = {"2025-26 Q2": [], "2025-08": []}
+    for _ in range(repeats):
+        for period, seconds in times.items():
+            start = time.perf_counter()
+            build_tables(ds, "Havering", period, ranks=ranks, benchmark_only=False)
+            seconds.append(time.perf_counter() - start)
+    return statistics.median(times["2025-26 Q2"]), statistics.median(times["2025-08"])
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -251,6 +267,12 @@ def main(argv: list[str] | None = None) -> int:
         _line("throughput", f"{s['rows'] / s['seconds']:,.0f} rows/s")
         _line("peak memory traced during one score()", f"{s['traced_peak'] / 2**20:.0f} MiB", "< 1 GiB")
         _line("peak resident memory of the scoring process", f"{s['maxrss'] / 2**20:.0f} MiB", "< 1 GiB")
+
+        print("\n5. A monthly pack's tables against a quarterly pack's (Havering, the bundled data)", flush=True)
+        quarter, month = pack_tables_medians(repeats=max(args.repeats, 3))
+        _line("build_tables, 2025-26 Q2 (quarterly), median", f"{quarter:.3f} s")
+        _line("build_tables, 2025-08 (monthly: months and quarters scored), median", f"{month:.3f} s")
+        _line("ratio (monthly / quarterly)", f"{month / quarter:.2f}x")
     finally:
         if args.keep:
             print(f"\nworking folder kept: {work}")

@@ -39,3 +39,5 @@ def test_bench_runs_on_a_tiny_input_and_prints_its_figures(kpitools_kernel):
     # 3 authorities x 5 indicators x 4 quarters: every row of the grid is scored
     assert figure("rows scored (authority x indicator x quarter)") == 60
     assert figure("peak resident memory of the scoring process") > 0
+    assert figure("build_tables, 2025-08 (monthly") > 0
+    assert figure("ratio (monthly / quarterly)") > 0

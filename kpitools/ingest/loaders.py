@@ -714,9 +714,7 @@ def load_indicators(paths: Paths, problems: list[Problem], inputs: list[Path]) -
     return df[~repeated].reset_index(drop=True)
 
 
-_IN_FORCE_EXPECTED = (
-    "a period such as 2025-26 Q3 (a quarter), 2025-11 (a month) or 2025-26 (a year), or blank"
-)
+_IN_FORCE_EXPECTED = "a period such as 2025-26 Q3 (a quarter), 2025-11 (a month) or 2025-26 (a year), or blank"
 
 
 def _framework_periods(df: pd.DataFrame, name: str, first_row: int) -> list[Problem]:

@@ -411,9 +411,7 @@ def build_tables(
         # quarter ended (the figure the month reports them at)
         by_quarter = score(ds.values, ind, ds.targets, [la.code], _history_periods(latest_quarter_ended(p)), scheme)
         monthly = scored["frequency"].eq("monthly")
-        trend = pd.concat(
-            [scored[monthly], by_quarter[~by_quarter["frequency"].eq("monthly")]], ignore_index=True
-        )
+        trend = pd.concat([scored[monthly], by_quarter[~by_quarter["frequency"].eq("monthly")]], ignore_index=True)
     # the period each figure is due for: the pack's, or (a monthly pack's quarterly indicator) the latest
     # quarter ended, the latest half-year or year reported
     card = card.assign(due_period=labels(card["obs_kind"], card["obs_ordinal"]))

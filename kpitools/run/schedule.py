@@ -106,9 +106,7 @@ class ScheduleFile(BaseModel):
     @field_validator("periods")
     @classmethod
     def _periods(cls, value: list[str]) -> list[str]:
-        from kpitools.core.periods import Period
-
-        from kpitools.core.periods import is_latest
+        from kpitools.core.periods import Period, is_latest
 
         if not value:
             raise ValueError("name at least one period, e.g. latest or 2025-26 Q2")

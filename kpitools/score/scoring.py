@@ -616,9 +616,7 @@ def score(
         "previous_value": previous_value,
         "last_year_value": last_year_value,
         "observation_period": _take(values["period"], obs),
-        "observation_end": (
-            _take(values["period_end"], obs) if "period_end" in values.columns else np.full(n, np.nan)
-        ),
+        "observation_end": (_take(values["period_end"], obs) if "period_end" in values.columns else np.full(n, np.nan)),
     }
     # object columns stay object (a frame built from arrays would infer str for them)
     return pd.DataFrame(

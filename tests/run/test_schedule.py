@@ -53,6 +53,15 @@ def test_all_means_every_current_authority_in_the_dfe_files(tmp_path):
     assert len({r.authority.code for r in schedule.requests}) == len(select("all")) == 153
 
 
+def test_a_schedule_can_ask_for_monthly_packs(tmp_path):
+    schedule = load_schedule(
+        write(tmp_path / "s.yaml", "authorities: [Havering]\nperiods: [2025-08, latest month, 2025-26 Q2]\n")
+    )
+    assert [r.period for r in schedule.requests] == ["2025-08", "latest month", "2025-26 Q2"]
+    with pytest.raises(ConfigError, match="'2025-26' is not a quarter or a month"):
+        load_schedule(write(tmp_path / "y.yaml", "authorities: [Havering]\nperiods: [2025-26]\n"))
+
+
 def test_every_problem_in_a_schedule_is_reported_at_once(tmp_path):
     bad = write(tmp_path / "s.yaml", "authorities: London\nperiods: [2025-26 Q5, latest]\nnotebook: [x]\nworkers: 4\n")
     with pytest.raises(ConfigError) as err:

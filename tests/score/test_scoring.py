@@ -380,3 +380,52 @@ def test_matches_keys_across_string_dtypes_and_keeps_them():
     out = score(vals, pd.DataFrame([_indicator()]), pd.DataFrame([_target(4)]), ["E1"], ["2025-26 Q1"])
     assert out[["status", "rag", "dot_long"]].iloc[0].tolist() == ["rated", "Green", "better"]
     assert out["obs_kind"].dtype == object and out["authority"].dtype == object  # as the merges left them
+
+
+# --------------------------------------------------------------------------------------------
+# monthly packs (#12): a month reports monthly indicators at the month, the rest at their latest
+# figure due by the month's end
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_month_reports_a_monthly_indicator_at_the_month_against_the_month_before():
+    ind = _indicator(frequency="monthly", iid="M")
+    values = [_value("2025-08", 12.0, "M"), _value("2025-07", 11.0, "M"), _value("2024-08", 14.0, "M")]
+    row = run(ind, values, [_target(10.0, iid="M")], period="2025-08")
+    assert (row["period"], row["observation_period"], row["value"]) == ("2025-08", "2025-08", 12.0)
+    assert (row["previous_value"], row["last_year_value"]) == (11.0, 14.0)
+    assert (row["dot_short"], row["dot_long"], row["rag"]) == ("better", "worse", "Green")
+
+
+@pytest.mark.parametrize(
+    "frequency,period,expected",
+    [
+        ("quarterly", "2025-26 Q1", "2025-08"),  # the latest quarter ended by 31 August
+        ("quarterly", "2025-26 Q2", "2025-09"),  # September ends the quarter
+        ("biannual", "2024-25 Q4", "2025-08"),  # the latest half-year reported
+        ("annual", "2024-25", "2025-08"),  # the latest year ended
+        ("annual", "2024-25", "2026-02"),  # 2025-26 has not ended in February
+    ],
+)
+def test_a_month_reports_other_indicators_at_their_latest_figure_due(frequency, period, expected):
+    values = [_value(period, 50.0)]
+    targets = [_target(40.0, fy=2024), _target(40.0, fy=2025)]
+    row = run(_indicator(frequency=frequency), values, targets, period=expected)
+    assert (row["observation_period"], row["value"], row["status"]) == (period, 50.0, "rated")
+
+
+def test_a_monthly_year_to_date_count_is_judged_against_the_months_share_of_the_annual_target():
+    ind = _indicator(unit="count", decimals=0, frequency="monthly", measure="ytd", iid="M")
+    values = [_value("2025-08", 50.0, "M"), _value("2025-09", 55.0, "M")]
+    by_month = run(ind, values, [_target(120.0, iid="M")], period="2025-08")
+    assert (by_month["target"], bool(by_month["target_prorated"])) == (50.0, True)  # 120 x 5 months / 12
+    by_quarter = run(ind, values, [_target(120.0, iid="M")], period="2025-26 Q2")
+    assert by_quarter["target"] == 60.0  # 120 x 2 quarters / 4, at September's figure
+    assert by_quarter["observation_period"] == "2025-09"
+
+
+def test_a_whole_year_is_not_a_reporting_period():
+    from kpitools.core.errors import PeriodError
+
+    with pytest.raises(PeriodError, match="a month such as 2025-08"):
+        run(_indicator(), [_value("2025-26 Q1", 1.0)], [_target(1.0)], period="2025-26")
