@@ -33,10 +33,13 @@ def format_values(values: pd.Series, units: pd.Series, decimals: pd.Series) -> p
     return s.where(s.eq(""), s + suffix)
 
 
-def _comparison_phrase(short: pd.Series, long: pd.Series, frequency: pd.Series) -> pd.Series:
+def _comparison_phrase(
+    short: pd.Series, long: pd.Series, frequency: pd.Series, by_month: pd.Series | None = None
+) -> pd.Series:
+    by_month = pd.Series(False, index=short.index) if by_month is None else by_month
     prev = np.select(
-        [frequency.eq("biannual"), frequency.eq("annual")],
-        ["the previous half-year", "the previous year"],
+        [by_month, frequency.eq("biannual"), frequency.eq("annual")],
+        ["the previous month", "the previous half-year", "the previous year"],
         "the previous quarter",
     )
     prev = pd.Series(prev, index=short.index)
@@ -120,6 +123,9 @@ def sentences(card: pd.DataFrame) -> pd.Series:
     )
     position = position.where(~amber_tol, position + " but within the tolerance")
     shown = card["status"].isin(["rated", "no target", "not a target measure"])
-    dot = _comparison_phrase(card["dot_short"].fillna(""), card["dot_long"].fillna(""), card["frequency"])
+    # a monthly figure in a monthly pack (due for the pack's own month) is compared with the month before
+    due = card["due_period"] if "due_period" in card.columns else pd.Series("", index=card.index)
+    by_month = card["frequency"].eq("monthly") & due.astype(object).eq(card["period"].astype(object))
+    dot = _comparison_phrase(card["dot_short"].fillna(""), card["dot_long"].fillna(""), card["frequency"], by_month)
     dot = dot.where(shown & ~pol.eq("none"), "")
     return title + " " + position + dot + "."

@@ -69,6 +69,11 @@ def test_a_monthly_pack_rates_a_monthly_figure_against_its_months_target(ds):
     allocated = c.loc["CP_ALLOCATED"]
     assert (allocated["value"], allocated["target"], allocated["rag"]) == (100, 100, "Green")
     assert (allocated["dot_short"], allocated["dot_long"]) == ("same", "same")
+    assert allocated["sentence"].endswith(
+        "is on target and the same as the previous month and the same time last year."
+    )
+    # a quarterly indicator in the same pack is still compared with the quarter before
+    assert "than the previous quarter" in c.loc["REREFERRAL", "sentence"]
 
 
 def test_a_monthly_packs_trends_are_monthly_for_monthly_indicators_and_quarterly_for_the_rest(ds):
