@@ -444,6 +444,8 @@ DEMO_PACKS = {
     "Havering": ["--authority", "Havering", "--period", "latest", "--comparators", "Barking and Dagenham"],
     # no local data: published benchmarks only, asked for (without it the command stops)
     "Barnet": ["--authority", "Barnet", "--period", "latest", "--benchmark-only"],
+    # a monthly pack: monthly indicators at the month, the others as at the latest period reported
+    "Havering-monthly": ["--authority", "Havering", "--period", "2025-08"],
 }
 
 
@@ -459,8 +461,8 @@ def checksums(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def demo_packs(tmp_path_factory, kpitools_kernel) -> SimpleNamespace:
-    """Both demo packs built by ``python -m kpitools.cli report``, and data/raw's checksums before
-    and after building them.
+    """The demo packs (:data:`DEMO_PACKS`) built by ``python -m kpitools.cli report``, and data/raw's
+    checksums before and after building them.
 
     One after the other: kernels started at the same moment from the same folder can pick the same
     IPC socket names (jupyter_client's ipc transport numbers them kernel-ipc-1, -2, ... in the

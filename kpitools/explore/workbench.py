@@ -20,7 +20,7 @@ from kpitools.pack.tables import PackTables
 from kpitools.present import charts, render
 from kpitools.present.charts.style import RAG_COLOURS
 from kpitools.present.live import LiveChart, enable_altair
-from kpitools.present.page import Fragment, _period_text, in_notebook_style
+from kpitools.present.page import Fragment, _period_text, in_notebook_style, period_name
 
 _current: Workbench | None = None
 
@@ -105,9 +105,22 @@ def _rank(row: Mapping[str, Any]) -> str:
     return f"{int(rank)} of {int(count)}" + ("" if pd.isna(quartile) or not quartile else f" (quartile {quartile})")
 
 
+def _figure_for(row: Mapping[str, Any]) -> str:
+    """The period the figure is for: ``2025-26 Q1 (latest available)`` for a late figure (in place of
+    the one due), ``2025-26 Q1`` for a quarterly figure in a monthly pack; ``–`` without a figure."""
+    kind, observed = render.figure_period(row)
+    if kind == "late":
+        return f"{render.period_words(observed)} (latest available)"
+    observed = "" if pd.isna(row.get("observation_period")) else str(row.get("observation_period") or "")
+    if not observed or str(row.get("status") or "").lower() in ("no data", "not due"):
+        return "\u2013"
+    return render.period_words(observed)
+
+
 def scorecard_view(card: pd.DataFrame) -> pd.DataFrame:
     """The scorecard as a person reads it: one row an indicator, every figure formatted in its unit,
-    a dash where there is none (never NaN), whole titles.
+    a dash where there is none (never NaN), whole titles; ``Figure for`` names the period of a figure
+    (a late one says it is the latest available in place of the one due).
 
     Examples
     --------
@@ -117,7 +130,10 @@ def scorecard_view(card: pd.DataFrame) -> pd.DataFrame:
     ...     "dot_short": ["worse"], "dot_long": [None], "london": [19.46], "england": [22.6],
     ...     "sn_mean": [float("nan")], "national_rank": [28], "national_count": [153], "quartile": ["A"]})
     >>> scorecard_view(card).iloc[0].tolist()
-    ['A', 'Re-referrals', '21.3%', '18.0%', 'Red', '20.0%', '–', '↓ worse', '–', '19.5%', '22.6%', '–', '28 of 153 (quartile A)']
+    ['A', 'Re-referrals', '21.3%', '–', '18.0%', 'Red', '20.0%', '–', '↓ worse', '–', '19.5%', '22.6%', '–', '28 of 153 (quartile A)']
+    >>> late = card.assign(period="2025-26 Q2", observation_period="2025-26 Q1", late=True)
+    >>> scorecard_view(late).loc[0, "Figure for"]
+    '2025-26 Q1 (latest available)'
     """
     rows = []
     for row in card.to_dict("records"):
@@ -126,6 +142,7 @@ def scorecard_view(card: pd.DataFrame) -> pd.DataFrame:
                 "Id": row["indicator_id"],
                 "Indicator": row.get("title") or "",
                 "Value": row.get("value_text") or "\u2013",
+                "Figure for": _figure_for(row),
                 "Target": row.get("target_text") or "\u2013",
                 "Rating": _rating(row),
                 "Previous period": render.figure_text(row, "previous_value"),
@@ -160,6 +177,7 @@ class IndicatorView:
         row = self.row
         facts = [
             ("Value", row.get("value_text") or "\u2013"),
+            ("Figure for", _figure_for(row)),
             ("Target", row.get("target_text") or "\u2013"),
             ("Rating", _rating(row)),
             ("Since previous", _DOT_WORDS.get(str(row.get("dot_short") or ""), "\u2013")),
@@ -244,7 +262,9 @@ class Workbench:
         spec = charts.explorer_spec(
             t.history, t.benchmarks, t.scorecard, authority_name=self.name, comparators=self.meta.get("comparators")
         )
-        return LiveChart(spec, f"Every indicator of {self.name}, {self.period}: pick one from the drop-down.")
+        return LiveChart(
+            spec, f"Every indicator of {self.name}, {period_name(self.meta)}: pick one from the drop-down."
+        )
 
     def draft_commentary(self) -> CommentaryDraft:
         """The commentary the committee will expect and that is not written yet, as a draft to save

@@ -171,8 +171,9 @@ class PackTables:
         meta = self.meta.copy()
         if "indicators" in meta:
             meta["indicators"] = [i for i in meta["indicators"] if i in keep]
-        if "benchmarked" in meta:
-            meta["benchmarked"] = [i for i in meta["benchmarked"] if i in keep]
+        for listed in ("benchmarked", "late_indicators", "missing_indicators"):
+            if listed in meta:
+                meta[listed] = [i for i in meta[listed] if i in keep]
         if "indicator_titles" in meta:
             meta["indicator_titles"] = {i: t for i, t in meta["indicator_titles"].items() if i in keep}
         if "status" in frames["scorecard"].columns:

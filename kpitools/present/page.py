@@ -232,17 +232,47 @@ def heading(text: Any, level: int = 2, id: str | None = None) -> Fragment:
     return Fragment(_heading_html(text, level, id))
 
 
+def is_monthly(meta: Mapping[str, Any]) -> bool:
+    """Whether the pack is for a month (``2025-08``) rather than a quarter.
+
+    Examples
+    --------
+    >>> is_monthly({"period": "2025-08", "period_kind": "month"}), is_monthly({"period": "2025-26 Q2"})
+    (True, False)
+    """
+    return _text(meta.get("period_kind")).lower() == "month"
+
+
+def period_name(meta: Mapping[str, Any]) -> str:
+    """The pack's period as a title names it: ``2025-26 Q2``, or ``August 2025`` for a monthly pack
+    (a person reads "August 2025", not "2025-08").
+
+    Examples
+    --------
+    >>> period_name({"period": "2025-26 Q2", "period_label": "July to September 2025 (2025-26 Q2)"})
+    '2025-26 Q2'
+    >>> period_name({"period": "2025-08", "period_label": "August 2025", "period_kind": "month"})
+    'August 2025'
+    """
+    period, label = _text(meta.get("period")), _text(meta.get("period_label"))
+    if is_monthly(meta) and label:
+        return label
+    return period or label
+
+
 def page_title(meta: Mapping[str, Any], report_name: str) -> str:
-    """The page's ``<title>``: ``Havering: Committee scorecard, 2025-26 Q2``."""
+    """The page's ``<title>``: ``Havering: Committee scorecard, 2025-26 Q2`` (``..., August 2025``
+    for a monthly pack)."""
     name = _text(meta.get("authority_name")) or _text(meta.get("authority_code")) or "Authority"
-    period = _text(meta.get("period"))
+    period = period_name(meta)
     return f"{name}: {report_name}" + (f", {period}" if period else "")
 
 
 def _period_text(meta: Mapping[str, Any]) -> str:
-    """``2025-26 Q2 (July to September 2025)``, without repeating the period when the label has it."""
+    """``2025-26 Q2 (July to September 2025)``, without repeating the period when the label has it;
+    a monthly pack's month in words only (``August 2025``)."""
     period, label = _text(meta.get("period")), _text(meta.get("period_label"))
-    if label and period and period in label:
+    if label and (is_monthly(meta) or (period and period in label)):
         return label
     if label and period:
         return f"{period} ({label})"

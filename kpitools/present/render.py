@@ -16,6 +16,7 @@ Rules every fragment follows
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import re
@@ -24,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from kpitools.core.errors import PeriodError
+from kpitools.core.periods import Period
 from kpitools.core.vocabulary import (
     BAND_RULE,
     FREQUENCY_WORDS,
@@ -51,8 +54,10 @@ from kpitools.present.page import (  # noqa: F401
     format_timestamp,
     heading,
     is_missing,
+    is_monthly,
     page_title,
     paragraph,
+    period_name,
     provenance_block,
     slug,
     table_wrap,
@@ -85,6 +90,11 @@ __all__ = [
     "published_position_tables",
     "published_position_lead",
     "published_position_block",
+    "figure_period",
+    "period_words",
+    "late_and_missing_tables",
+    "late_figures_block",
+    "framework_changes_block",
 ]
 
 
@@ -362,6 +372,78 @@ def _value_cell(row: Mapping[str, Any], text_col: str, num_col: str) -> str:
     return esc(t) if t else _num(row, num_col)
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed_period(label: str) -> Period | None:
+    try:
+        return Period.parse(label)
+    except PeriodError:
+        return None
+
+
+def period_words(label: Any) -> str:
+    """A period as a reader says it: a quarter or year as labelled (``2025-26 Q1``), a month in words.
+
+    Examples
+    --------
+    >>> period_words("2025-26 Q1"), period_words("2025-07"), period_words("")
+    ('2025-26 Q1', 'July 2025', '')
+    """
+    text = _text(label)
+    p = _parsed_period(text) if text else None
+    return p.long_label if p is not None and p.kind == "month" else text
+
+
+# The statuses of a row with no figure to date: nothing to say which period a figure is for.
+_NO_FIGURE = ("no data", "not due")
+
+
+def figure_period(row: Mapping[str, Any]) -> tuple[str, str]:
+    """Whether the row's figure is for an earlier period than the pack's, and that period.
+
+    ``("late", "2025-26 Q1")``: the figure due is missing and the latest available stands in its
+    place; ``("earlier", "2025-26 Q1")``: not late, but the figure due is for an earlier period (a
+    monthly pack's quarterly indicator, at the latest quarter ended); ``("", "")`` otherwise (a
+    monthly figure in a quarterly pack ends with the quarter: nothing to say).
+
+    Examples
+    --------
+    >>> figure_period({"period": "2025-26 Q2", "observation_period": "2025-26 Q1", "late": True, "status": "rated"})
+    ('late', '2025-26 Q1')
+    >>> figure_period({"period": "2025-08", "observation_period": "2025-26 Q1", "late": False, "status": "rated"})
+    ('earlier', '2025-26 Q1')
+    >>> figure_period({"period": "2025-26 Q2", "observation_period": "2025-09", "late": False, "status": "rated"})
+    ('', '')
+    """
+    observed = _text(row.get("observation_period"))
+    if not observed:
+        return "", ""
+    if _flag(row.get("late")):
+        return "late", observed
+    if _text(row.get("status")).lower() in _NO_FIGURE:
+        return "", ""
+    own, pack = _parsed_period(observed), _parsed_period(_text(row.get("period")))
+    if own is None or pack is None:
+        return "", ""
+    end = row.get("observation_end")
+    own_end = own.end if is_missing(end) else pd.Timestamp(end)
+    return ("earlier", observed) if own_end < pack.end else ("", "")
+
+
+def _figure_period_line(row: Mapping[str, Any]) -> str:
+    """The value cell's line under the figure: ``Latest available: 2025-26 Q1`` (a flag, in words),
+    ``As at 2025-26 Q1`` or ``Year 2024-25``; ``""`` for a figure of the pack's own period."""
+    kind, observed = figure_period(row)
+    # the period never breaks inside ("2025-26 / Q1"): the words before it may
+    when = f'<span class="kpi-when">{esc(period_words(observed))}</span>'
+    if kind == "late":
+        return f'<span class="kpi-sub kpi-flag kpi-late">Latest available: {when}</span>'
+    if kind == "earlier":
+        p = _parsed_period(observed)
+        lead = "Year" if p is not None and p.kind == "year" else "As at"
+        return f'<span class="kpi-sub kpi-as-at">{lead} {when}</span>'
+    return ""
+
+
 _TABLE_ROLES = (
     ("<table ", '<table role="table" '),
     ("<thead>", '<thead role="rowgroup">'),
@@ -413,7 +495,7 @@ def scorecard_table(
     """
     meta = meta or {}
     if caption is None:
-        period = _text(meta.get("period")) or (
+        period = period_name(meta) or (
             _text(scorecard_df["period"].dropna().iloc[0])
             if "period" in scorecard_df and scorecard_df["period"].notna().any()
             else ""
@@ -446,6 +528,8 @@ def scorecard_table(
         p = _text(row.get("period"))
         if p and main_period and p != main_period:
             value += f'<span class="kpi-sub">{esc(p)}</span>'
+        # which period the figure is for, when not the pack's: a late figure is flagged in words
+        value += _figure_period_line(row)
         target = _value_cell(row, "target_text", "target")
         if _flag(row.get("target_prorated")) and not is_missing(row.get("target_annual")):
             # a year-to-date measure: the target pro-rated to the period, and the year's
@@ -514,6 +598,31 @@ def scorecard_table(
         "<dt>Year</dt><dd>The benchmarks' year: the latest published year (ending 31 March of that year for "
         "financial-year data) that ends on or before the end of the period.</dd></dl></div>"
     )
+    kinds = {figure_period(r)[0] for r in scorecard_df.to_dict("records")}
+    added = ""
+    if "late" in kinds:
+        added += (
+            "<dt>Latest available</dt><dd>The figure due has not come in, so the latest earlier figure (from "
+            "within the year before) is shown in its place, rated against the target for the period it is "
+            "for; the section Late and missing figures says why the figure due is missing.</dd>"
+        )
+    if "earlier" in kinds:
+        when = period_name(meta)
+        added += (
+            "<dt>As at, Year</dt><dd>The period the figure is for, when it is earlier than "
+            + (esc(when) if when else "the pack's period")
+            + ": an indicator reported quarterly, half-yearly or yearly is shown at the latest period "
+            "reported.</dd>"
+        )
+    if is_monthly(meta):
+        # the columns' heads stay "previous period": a monthly figure's is the month before, a
+        # quarterly figure's the quarter before
+        key = key.replace(
+            "the figure compared with is shown beneath.",
+            "the figure compared with is shown beneath. The previous period is the one before the "
+            "figure's own: the month before for a monthly indicator, the quarter before for a quarterly one.",
+        )
+    key = key.replace("</dl></div>", added + "</dl></div>")
     if "value_text" in scorecard_df.columns and scorecard_df["value_text"].eq("withheld").any():
         below = ((meta.get("disclosure") or {}).get("suppress_counts_below")) or 6
         key = key.replace(
@@ -612,7 +721,16 @@ def _lead(row: Mapping[str, Any]) -> str:
         sentence = m.group("rest")
     elif not (sentence and sentence[0].islower()):
         return sentence
-    if value and value != "withheld":
+    # a figure for an earlier period than the pack's says so: never read as the period's own
+    kind, observed = figure_period(row)
+    when = period_words(observed)
+    shown = value and value != "withheld"
+    if kind == "late":
+        late = f"in {when} (the latest available figure), it {sentence}"
+        return f"At {value} {late}" if shown else late[:1].upper() + late[1:]
+    if kind == "earlier":
+        return f"At {value} in {when}, it {sentence}" if shown else f"In {when}, it {sentence}"
+    if shown:
         return f"At {value}, it {sentence}"
     return f"It {sentence}"
 
@@ -705,7 +823,7 @@ def trend_section(
     head = _heading_html(title, level, id=f"trend-{slug(row.get('indicator_id'))}")
     if not _charts.has_trend_data(history, benchmarks, row):
         status = STATUS_WORDS.get(_text(row.get("status")).lower(), "")
-        reason = _text(row.get("status_reason"))
+        reason = _reason_after(status, row.get("status_reason")) if status else _text(row.get("status_reason"))
         why = " (" + "; ".join(x for x in (status, reason) if x) + ")" if (status or reason) else ""
         return Fragment(head + f'<p class="kpi-none">There are no figures to chart for this indicator{esc(why)}.</p>')
     chart = _charts.trend_spec(history, benchmarks, row, authority_name=authority_name, comparators=comparators)
@@ -888,6 +1006,139 @@ def notes_block(
         "Education; DfE's symbols (c suppressed, x not available, z not applicable, u low reliability, "
         "k rounds to zero) are shown as missing values, never as numbers.</p>"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Late and missing figures; changes to the indicators
+# --------------------------------------------------------------------------------------------
+
+
+def _why(reason: Any, otherwise: str) -> str:
+    """A reason as a sentence's start: ``no data: no value in the extract`` gives ``No value in the
+    extract`` (the status it repeats left off)."""
+    why = _reason_after(STATUS_WORDS["no data"], reason) or otherwise
+    return why[:1].upper() + why[1:]
+
+
+def late_and_missing_tables(scorecard: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The late figures and the indicators without a figure, as display tables.
+
+    ``late``: one row a figure shown in place of a missing one (``Indicator, Figure shown, Figure
+    for, Due for, Why the figure due is missing``); ``missing``: one row an indicator with no figure
+    (``Indicator, Due for, Why there is no figure``), the reason as the data gives it.
+    """
+    late, missing = [], []
+    for row in scorecard.to_dict("records"):
+        title = _text(row.get("title")) or _text(row.get("indicator_id"))
+        due = period_words(_text(row.get("due_period")) or _text(row.get("period"))) or "–"
+        kind, observed = figure_period(row)
+        if kind == "late":
+            late.append(
+                {
+                    "Indicator": title,
+                    "Figure shown": _text(row.get("value_text")) or figure_text(row, "value"),
+                    "Figure for": period_words(observed),
+                    "Due for": due,
+                    "Why the figure due is missing": _why(row.get("late_reason"), "no figure in the extract"),
+                }
+            )
+        elif _text(row.get("status")).lower() == "no data":
+            missing.append(
+                {
+                    "Indicator": title,
+                    "Due for": due,
+                    "Why there is no figure": _why(row.get("status_reason"), "no reason was given"),
+                }
+            )
+    return {
+        "late": pd.DataFrame(
+            late, columns=["Indicator", "Figure shown", "Figure for", "Due for", "Why the figure due is missing"]
+        ),
+        "missing": pd.DataFrame(missing, columns=["Indicator", "Due for", "Why there is no figure"]),
+    }
+
+
+def late_figures_block(scorecard: pd.DataFrame, meta: Mapping[str, Any] | None = None, *, level: int = 3) -> Fragment:
+    """Every late figure (the latest available shown in place of the one due: which period it is
+    for, which it was due for, why the figure due is missing) and every indicator with no figure, with
+    the reason the data gives; a lead says how many of each in plain words."""
+    meta = meta or {}
+    tables = late_and_missing_tables(scorecard)
+    n_late, n_missing = len(tables["late"]), len(tables["missing"])
+    if not n_late and not n_missing:
+        return Fragment('<p class="kpi-none">Every figure due is in: none is late or missing.</p>')
+    who, when = _text(meta.get("authority_name")), period_name(meta)
+    of = ", ".join(x for x in (who, when) if x)
+    said = []
+    if n_late:
+        one = n_late == 1
+        said.append(
+            f"The figure{'' if one else 's'} due for {_plural(n_late, 'indicator')} {'has' if one else 'have'} not "
+            f"come in, so the scorecard shows {'its' if one else 'their'} latest available figure"
+            f"{'' if one else 's'} instead, rated against the target for the period {'it is' if one else 'they are'} for."
+        )
+    if n_missing:
+        said.append(
+            f"{_plural(n_missing, 'indicator')} {'has' if n_missing == 1 else 'have'} no figure to show; "
+            "the table below says why."
+        )
+    parts = [f'<p class="kpi-lead">{esc(" ".join(said))}</p>']
+    if n_late:
+        caption = "Figures shown from an earlier period than the one due" + (f": {of}" if of else "")
+        parts.append(_heading_html("Latest available figures", level))
+        parts.append(table_wrap(_data_table_html(tables["late"], caption), caption))
+    if n_missing:
+        caption = "Indicators with no figure" + (f": {of}" if of else "")
+        parts.append(_heading_html("Indicators with no figure", level))
+        parts.append(table_wrap(_data_table_html(tables["missing"], caption), caption))
+    return Fragment(f'<div class="kpi-late-figures">{"".join(parts)}</div>')
+
+
+def _changes_count(added: int, removed: int) -> str:
+    """``1 indicator was added and 1 removed``.
+
+    Examples
+    --------
+    >>> _changes_count(1, 1), _changes_count(2, 0), _changes_count(0, 3)
+    ('1 indicator was added and 1 removed', '2 indicators were added', '3 indicators were removed')
+    """
+    if added and removed:
+        return f"{_plural(added, 'indicator')} {'was' if added == 1 else 'were'} added and {removed} removed"
+    n = added or removed
+    return f"{_plural(n, 'indicator')} {'was' if n == 1 else 'were'} {'added' if added else 'removed'}"
+
+
+def framework_changes_block(meta: Mapping[str, Any], *, level: int = 3) -> Fragment:
+    """The indicators added to and removed from the framework since the period before
+    (``meta["framework_changes"]``), each with the framework's reason."""
+    changes = meta.get("framework_changes") or {}
+    added = [c for c in changes.get("added") or [] if isinstance(c, Mapping)]
+    removed = [c for c in changes.get("removed") or [] if isinstance(c, Mapping)]
+    since = period_words(changes.get("since"))
+    if not added and not removed:
+        return Fragment('<p class="kpi-none">No indicator was added or removed since the period before.</p>')
+    lead = f"Since {since}, " if since else "Since the period before, "
+    lead += _changes_count(len(added), len(removed)) + "."
+    if removed:
+        lead += " An indicator removed is no longer reported in this pack."
+    parts = [f'<p class="kpi-lead">{esc(lead)}</p>']
+    for items, word in ((added, "added"), (removed, "removed")):
+        if not items:
+            continue
+        frame = pd.DataFrame(
+            [
+                {
+                    "Indicator": _text(c.get("title")) or _text(c.get("indicator_id")),
+                    f"Why it was {word}": _text(c.get("reason")) or "No reason was recorded.",
+                }
+                for c in items
+            ],
+            columns=["Indicator", f"Why it was {word}"],
+        )
+        caption = f"Indicators {word}" + (f" since {since}" if since else "")
+        parts.append(_heading_html(f"Indicators {word}", level))
+        parts.append(table_wrap(_data_table_html(frame, caption), caption))
+    return Fragment(f'<div class="kpi-framework-changes">{"".join(parts)}</div>')
 
 
 # --------------------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ __all__ = [
     "section",
     "is_benchmark_only",
     "pack_sections",
+    "has_late_or_missing",
+    "has_framework_changes",
 ]
 
 
@@ -111,9 +113,53 @@ def is_benchmark_only(meta: Mapping[str, Any]) -> bool:
 
 # The committee scorecard's parts, by the anchor of each heading: a pack with local figures has its
 # ratings; a benchmark-only pack has its published position in their place (no counts of zero, no
-# "No data" beside a published rank).
-_RATED_PARTS = ("summary", "scorecard", "highlights", "watch", "improvements", "trends", "notes", "provenance")
-_BENCHMARK_ONLY_PARTS = ("published-position", "notes", "provenance")
+# "No data" beside a published rank). The changes to the indicators and the late and missing figures
+# are there only when there is something to list.
+_RATED_PARTS = (
+    "summary",
+    "framework-changes",
+    "scorecard",
+    "late-figures",
+    "highlights",
+    "watch",
+    "improvements",
+    "trends",
+    "notes",
+    "provenance",
+)
+_BENCHMARK_ONLY_PARTS = ("published-position", "framework-changes", "notes", "provenance")
+
+
+def has_late_or_missing(meta: Mapping[str, Any]) -> bool:
+    """Whether a figure of the pack is late (the latest available in place of the one due) or an
+    indicator has no figure: the pack's ``late_indicators`` and ``missing_indicators``, of the
+    indicators it has.
+
+    Examples
+    --------
+    >>> has_late_or_missing({"late_indicators": ["A"], "indicators": ["A", "B"]})
+    True
+    >>> has_late_or_missing({"missing_indicators": ["C"], "indicators": ["A", "B"]}), has_late_or_missing({})
+    (False, False)
+    """
+    listed = [*(meta.get("late_indicators") or []), *(meta.get("missing_indicators") or [])]
+    kept = meta.get("indicators")
+    # a pack cut down to some indicators keeps the whole pack's lists: only its own count
+    return any(kept is None or i in kept for i in listed)
+
+
+def has_framework_changes(meta: Mapping[str, Any]) -> bool:
+    """Whether an indicator was added to or removed from the framework since the period before.
+
+    Examples
+    --------
+    >>> has_framework_changes({"framework_changes": {"since": "2025-26 Q1", "added": [], "removed": [{"indicator_id": "A"}]}})
+    True
+    >>> has_framework_changes({"framework_changes": {"since": "2025-26 Q1", "added": [], "removed": []}})
+    False
+    """
+    changes = meta.get("framework_changes") or {}
+    return bool(changes.get("added") or changes.get("removed"))
 
 
 def pack_sections(meta: Mapping[str, Any]) -> tuple[str, ...]:
@@ -124,10 +170,19 @@ def pack_sections(meta: Mapping[str, Any]) -> tuple[str, ...]:
     --------
     >>> pack_sections({"has_local_data": False})
     ('published-position', 'notes', 'provenance')
-    >>> "summary" in pack_sections({"has_local_data": True})
-    True
+    >>> pack_sections({"has_local_data": True})[:3]
+    ('summary', 'scorecard', 'highlights')
+    >>> pack_sections({"has_local_data": True, "missing_indicators": ["A"],
+    ...                "framework_changes": {"added": [{"indicator_id": "B"}]}})[:4]
+    ('summary', 'framework-changes', 'scorecard', 'late-figures')
     """
-    return _BENCHMARK_ONLY_PARTS if is_benchmark_only(meta) else _RATED_PARTS
+    parts = _BENCHMARK_ONLY_PARTS if is_benchmark_only(meta) else _RATED_PARTS
+    # a benchmark-only pack lists no late or missing figures: it has no local figures at all
+    shown = {
+        "framework-changes": has_framework_changes(meta),
+        "late-figures": has_late_or_missing(meta) and not is_benchmark_only(meta),
+    }
+    return tuple(p for p in parts if shown.get(p, True))
 
 
 def _summary(tables: PackTables) -> Fragment:
@@ -156,6 +211,14 @@ def _watch(tables: PackTables) -> Fragment:
 
 def _improvements(tables: PackTables) -> Fragment:
     return _render().improvements_block(tables.scorecard)
+
+
+def _late_figures(tables: PackTables) -> Fragment:
+    return _render().late_figures_block(tables.scorecard, tables.meta)
+
+
+def _framework_changes(tables: PackTables) -> Fragment:
+    return _render().framework_changes_block(tables.meta)
 
 
 def _published_position(tables: PackTables) -> Fragment:
@@ -195,7 +258,11 @@ def _comparison(tables: PackTables, row: Mapping[str, Any], frames: Mapping[str,
 SECTIONS: dict[str, Section] = {s.name: s for s in (
     Section("summary", "the summary sentence, the counts by rating and their chart (a benchmark-only pack: the "
             "published position's lead)", False, _summary),
+    Section("framework_changes", "the indicators added to and removed from the framework since the period "
+            "before, with why", False, _framework_changes),
     Section("scorecard", "the scorecard table", False, _scorecard),
+    Section("late_figures", "the figures shown from an earlier period than the one due (late) and the "
+            "indicators with no figure, with why", False, _late_figures),
     Section("highlights", "the indicators with a highlight in the commentary", False, _highlights),
     Section("watch", "the indicators rated amber: within tolerance, to watch", False, _watch),
     Section("improvements", "the indicators rated red with what is being done", False, _improvements),
@@ -271,8 +338,9 @@ def section(tables: PackTables, kind: str, indicator: str | Mapping[str, Any] | 
     tables
         From :func:`kpitools.pack.tables.load_or_build_tables`.
     kind
-        A name in :data:`SECTIONS`: ``summary``, ``scorecard``, ``highlights``, ``watch``, ``improvements``,
-        ``published_position``, ``notes``, ``trend`` or ``comparison``.
+        A name in :data:`SECTIONS`: ``summary``, ``framework_changes``, ``scorecard``, ``late_figures``,
+        ``highlights``, ``watch``, ``improvements``, ``published_position``, ``notes``, ``trend`` or
+        ``comparison``.
     indicator
         For ``trend`` and ``comparison``: the indicator's id (or its scorecard row).
 

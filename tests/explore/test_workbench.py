@@ -78,7 +78,7 @@ def test_scorecard_is_display_text_whole_titles_and_never_nan(havering):
     view = styler.data
     card = havering.tables.scorecard
     assert view["Indicator"].tolist() == card["title"].tolist()  # whole titles
-    assert list(view.columns[:5]) == ["Id", "Indicator", "Value", "Target", "Rating"]
+    assert list(view.columns[:6]) == ["Id", "Indicator", "Value", "Figure for", "Target", "Rating"]
     cells = view.to_numpy().ravel().tolist()
     assert all(isinstance(c, str) and c for c in cells)
     assert not any(c.lower() in ("nan", "none", "<na>") for c in cells)
@@ -99,6 +99,20 @@ def test_scorecard_view_formats_previous_and_last_year_as_the_pack_does(havering
     suppressed = havering.tables.scorecard[havering.tables.scorecard["status"].eq("suppressed")]
     for ind in suppressed["indicator_id"]:
         assert view.loc[ind, "Value"] == "\u2013" and view.loc[ind, "Rating"] == "Suppressed"
+
+
+def test_the_scorecard_and_an_indicator_say_which_period_each_figure_is_for(havering):
+    view = workbench.scorecard_view(havering.tables.scorecard).set_index("Id")
+    # CARE_PROC_WEEKS: 2025-26 Q2's figure is missing, 2025-26 Q1's stands in its place
+    assert view.loc["CARE_PROC_WEEKS", ["Value", "Figure for"]].tolist() == [
+        "41 weeks",
+        "2025-26 Q1 (latest available)",
+    ]
+    assert view.loc["REREFERRAL", "Figure for"] == "2025-26 Q2"
+    assert view.loc["UASC", "Figure for"] == "September 2025"  # a monthly indicator: the quarter's last month
+    assert view.loc["CP_FAMILY_GROUPS", "Figure for"] == "\u2013"  # no figure
+    header = explore.indicator("CARE_PROC_WEEKS")._header().data
+    assert "<dt>Figure for</dt><dd>2025-26 Q1 (latest available)</dd>" in header
 
 
 def test_every_indicator_in_one_live_chart(havering):

@@ -172,7 +172,14 @@ def test_barnets_pack_shows_its_published_position_and_havering_keeps_its_rating
     assert "Number of indicators by rating" not in body  # the RAG summary chart
     assert 'id="published-position"' in body and "Where Barnet ranks best" in body
     contents = re.search(r'<nav[^>]*class="[^"]*kpi-contents.*?</nav>', body, re.S).group(0)
-    assert re.findall(r'href="#([^"]+)"', contents) == ["published-position", "notes", "provenance"]
+    # the indicators added and removed since the quarter before are the framework's, so still listed
+    assert re.findall(r'href="#([^"]+)"', contents) == [
+        "published-position",
+        "framework-changes",
+        "notes",
+        "provenance",
+    ]
+    assert 'id="late-figures"' not in body  # no local figures: none is late, none listed as missing
     index = (barnet / "index.html").read_text(encoding="utf-8")
     assert "Performance data is available for 0" not in index and "ranks best on" in index
 

@@ -33,7 +33,7 @@ def items(block_html: str) -> dict[str, str]:
 def test_every_amber_indicator_is_within_tolerance_with_its_sentence_and_commentary(havering):
     card = havering.scorecard
     amber = card[card["rag"].eq("Amber")]
-    assert len(amber) == 4
+    assert len(amber) == 5  # one of them late: 2025-26 Q1's figure, the latest available
     watch = sections.draw(havering, "watch").data
     found = items(watch)
     assert set(found) == set(amber["title"])  # every Amber, and nothing else

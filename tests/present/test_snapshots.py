@@ -10,6 +10,7 @@ depend on vl-convert's version, and the charts' values are tested in test_charts
 
 import re
 
+import pandas as pd
 import pytest
 from conftest import sample_tables
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
@@ -34,9 +35,51 @@ def normalised(html: str) -> str:
     return re.sub(r">\s*<", ">\n<", html).strip() + "\n"
 
 
+def snapshot_tables():
+    """conftest's sample tables with a late figure (CS03: 2025-26 Q1's, the latest available), an
+    indicator with no figure (CS05, with the data's reason) and a change to the framework, so that
+    every section has something to show."""
+    t = sample_tables()
+    card = t.scorecard.assign(observation_period=t.scorecard["period"], due_period=t.scorecard["period"])
+    card = card.assign(late=False, late_reason="")
+    late = card["indicator_id"].eq("CS03")
+    card.loc[late, ["observation_period", "late", "late_reason"]] = ["2025-26 Q1", True, "no data: not yet returned"]
+    card.loc[late, "status_reason"] = "latest available: 2025-26 Q1 (no figure for 2025-26 Q2: not yet returned)"
+    missing = card[card["indicator_id"].eq("CS04")].assign(  # no figure, no published figures
+        indicator_id="CS05",
+        title="Family groups subject to child protection plans",
+        unit="count",
+        target=float("nan"),
+        target_text="",
+        status="no data",
+        status_reason="no data: not captured in the case system until its upgrade",
+        sentence="has no data for this period.",
+        definition="Family groups with a child subject to a child protection plan.",
+    )
+    t.scorecard = pd.concat([card, missing], ignore_index=True)
+    t.meta.update(
+        late_indicators=["CS03"],
+        missing_indicators=["CS05"],
+        framework_changes={
+            "since": "2025-26 Q1",
+            "added": [
+                {
+                    "indicator_id": "CS05",
+                    "title": "Family groups subject to child protection plans",
+                    "reason": "Added at the committee's request.",
+                }
+            ],
+            "removed": [
+                {"indicator_id": "CS00", "title": "Children with an allocated <b>social worker</b>", "reason": ""}
+            ],
+        },
+    )
+    return t
+
+
 @pytest.fixture(scope="module")
 def sections():
-    return render_sections(sample_tables())
+    return render_sections(snapshot_tables())
 
 
 @pytest.fixture

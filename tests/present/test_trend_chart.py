@@ -98,7 +98,9 @@ def svg_texts(svg: str) -> list[str]:
 def test_demo_data_has_a_suppressed_and_a_missing_current_figure(tables):
     card = tables.scorecard.set_index("indicator_id")
     assert card.loc["ADOPTION_14M", "status"] == "suppressed" and pd.isna(card.loc["ADOPTION_14M", "value"])
-    assert card.loc["CARE_PROC_WEEKS", "status"] == "no data" and pd.isna(card.loc["CARE_PROC_WEEKS", "value"])
+    # the figure due is missing: the scorecard shows 2025-26 Q1's as the latest available (late)
+    late = card.loc["CARE_PROC_WEEKS"]
+    assert late["late"] and late["observation_period"] == "2025-26 Q1" and late["value"] == 41
     assert tables.meta["period"] == "2025-26 Q2"
 
 

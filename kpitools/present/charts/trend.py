@@ -5,6 +5,8 @@ alternative (:func:`describe_trend`) and data tables (:func:`trend_tables`)."""
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -135,7 +137,7 @@ def _trend_series(
         when_all = period_end.tolist()
         when = [when_all[i] for i in pos]
         label_all = (
-            _text_values(history["period"])
+            [_said(v) for v in _text_values(history["period"])]
             if "period" in history.columns
             else _column_values(period_end.dt.strftime("%b %Y"))
         )
@@ -243,36 +245,84 @@ def _style_for(series: str, name: str, comparators_legend: str | None = None) ->
 
 class _Current(NamedTuple):
     """The reporting period of a chart: its label, its last day, and why it has no figure (``""``
-    when it has one; else ``suppressed``, ``no data`` or ``not due``)."""
+    when it has one; else ``suppressed``, ``no data`` or ``not due``); ``late``: the figure due is
+    missing and the scorecard shows the latest available in its place, ``reason`` says why."""
 
     period: str
     end: pd.Timestamp
     status: str
+    late: bool = False
+    reason: str = ""
 
 
 #: The statuses that leave the reporting period without a figure (any other missing value is "no data").
 _GAP_STATUSES = ("suppressed", "no data", "not due")
 
 
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+@functools.lru_cache(maxsize=1024)
+def _month_said(label: str) -> str:
+    p = _parse(label)
+    return p.end.strftime("%b %Y") if p is not None and p.kind == "month" else label
+
+
+def _said(label: Any) -> Any:
+    """A period's label as the chart says it: a month as its time axis writes it (``Aug 2025`` for
+    ``2025-08``), a quarter or a year as labelled (``2025-26 Q2``, ``2011-12``).
+
+    Examples
+    --------
+    >>> _said("2025-08"), _said("2025-26 Q2"), _said("2011-12")
+    ('Aug 2025', '2025-26 Q2', '2011-12')
+    """
+    return _month_said(label) if isinstance(label, str) and _MONTH.fullmatch(label) else label
+
+
+def _parse(period: Any) -> Period | None:
+    if is_missing(period) or not str(period).strip():
+        return None
+    try:
+        return Period.parse(str(period))
+    except PeriodError:
+        return None
+
+
+def _reporting_period(row: Mapping[str, Any]) -> Period | None:
+    """The period the row's figure is due for: its ``due_period`` when that ends before the pack's
+    period (a monthly pack's quarterly indicator is due at the latest quarter ended, not the month),
+    else the pack's ``period`` (a figure not due yet is charted as not due at the pack's period)."""
+    pack, due = _parse(row.get("period")), _parse(row.get("due_period"))
+    if pack is not None and due is not None and due.end < pack.end:
+        return due
+    return pack
+
+
+def _is_late(row: Mapping[str, Any]) -> bool:
+    late = row.get("late")
+    return not is_missing(late) and bool(late)
+
+
 def _current(row: Mapping[str, Any], history: pd.DataFrame) -> _Current | None:
-    """The reporting period of the indicator's row (its ``period``) when the indicator has local
-    figures to chart; None otherwise (a chart of published figures ends where they end)."""
-    period = row.get("period")
+    """The reporting period of the indicator's row (the period its figure is due for) when the
+    indicator has local figures to chart; None otherwise (a chart of published figures ends where
+    they end). A late figure (the latest available, for an earlier period) leaves the reporting
+    period a gap: the figure due is missing."""
     if history.empty or not {"period_end", "value"} <= set(history.columns):
         return None
     values = pd.to_numeric(history["value"], errors="coerce")
-    if is_missing(period) or not str(period).strip() or not values.notna().any():
-        return None
-    try:
-        reporting = Period.parse(str(period))
-    except PeriodError:
+    reporting = _reporting_period(row)
+    if reporting is None or not values.notna().any():
         return None
     end = reporting.end
     at_end = (pd.to_datetime(history["period_end"]) == end).to_numpy()
-    has = not is_missing(row.get("value")) or bool(values[at_end].notna().any())
+    late = _is_late(row)
+    has = (not late and not is_missing(row.get("value"))) or bool(values[at_end].notna().any())
     status = "" if is_missing(row.get("status")) else str(row.get("status")).strip().lower()
     missing = "" if has else (status if status in _GAP_STATUSES else "no data")
-    return _Current(reporting.label, end, missing)
+    reason = "" if is_missing(row.get("late_reason")) else str(row.get("late_reason")).strip()
+    return _Current(_said(reporting.label), end, missing, late and not has, reason.removeprefix("no data:").strip())
 
 
 def _date_time(when: pd.Timestamp) -> dict[str, int]:
@@ -673,8 +723,8 @@ def _fy_label_expr(shift: int) -> str:
 
 def _time_axis(when: list[pd.Timestamp]) -> dict[str, Any]:
     """Ticks on the periods' end dates (``when``, NaT ignored), labelled as financial quarters
-    (``2025-26 Q2``) when the dates are quarter ends and as financial years (``2024-25``) when they
-    are all 31 March."""
+    (``2025-26 Q2``) when the dates are quarter ends, as financial years (``2024-25``) when they
+    are all 31 March, and as months (``Aug 2025``) when they are other month ends."""
     dates = sorted({d for d in when if d is not pd.NaT})
     if not dates:
         return {"format": "%b %Y", "labelAngle": 0, "grid": False}
@@ -700,6 +750,19 @@ def _time_axis(when: list[pd.Timestamp]) -> dict[str, Any]:
         return {
             "values": _tick_values(_thin(ticks)),
             "labelExpr": _quarter_label_expr(),
+            "labelAngle": 0,
+            "labelOverlap": False,
+            "labelFlush": False,
+            "grid": False,
+            "labelFontSize": 11,
+        }
+    if month_ends and len(dates) <= 80:
+        # Month ends (a monthly indicator's trend): a tick every few months, counted back from the
+        # latest so it is labelled; never labels hidden for overlapping (invisible text, to a reader).
+        ticks = pd.date_range(dates[0], dates[-1], freq="ME")
+        return {
+            "values": _tick_values(_thin(ticks)),
+            "format": "%b %Y",
             "labelAngle": 0,
             "labelOverlap": False,
             "labelFlush": False,
@@ -915,6 +978,8 @@ def _status_sentence(current: _Current) -> str:
         return f"The {current.period} figure is suppressed"
     if current.status == "not due":
         return f"No figure is due for {current.period} (not due)"
+    if current.late and current.reason:
+        return f"There is no figure for {current.period} (no data: {current.reason})"
     return f"There is no figure for {current.period} (no data)"
 
 
@@ -974,7 +1039,7 @@ def describe_trend(
     last = _last_valid(h, "value")
     if last is not None:
         valid = h[pd.to_numeric(h["value"], errors="coerce").notna()]
-        first_p, last_p = str(valid.iloc[0].get("period", "")), str(last.get("period", ""))
+        first_p, last_p = _said(str(valid.iloc[0].get("period", ""))), _said(str(last.get("period", "")))
         end_p = current.period if gap and current is not None else last_p
         span = f"{first_p} to {end_p}" if first_p != end_p else end_p
         figure = format_value(last["value"], unit, dec)
@@ -994,6 +1059,9 @@ def describe_trend(
         else:
             text += " (no target)"
         sentences.append(text)
+        if gap and current is not None and current.late:
+            # the scorecard shows this figure, rated for its own period: say so, never "latest"
+            sentences.append(f"The scorecard shows the {last_p} figure as the latest available")
     else:
         sentences.append(f"Line chart: published figures for {title}")
         if gap and current is not None:
@@ -1068,12 +1136,15 @@ def trend_tables(
             for col in ("target", "lower", "upper", "rag", "status"):
                 if col in h.columns:
                     extra[col] = row.get(col)
+            if current.late:
+                # the figure due is missing: the row's figure, target and rating are an earlier period's
+                extra = {"period": current.period, "period_end": current.end, "value": None, "status": "no data"}
             h = pd.concat([h, pd.DataFrame([extra])], ignore_index=True)
         status = h["status"] if "status" in h.columns else pd.Series([None] * len(h), index=h.index)
         values = h["value"] if "value" in h.columns else pd.Series([None] * len(h), index=h.index)
         t = pd.DataFrame(
             {
-                "Period": h["period"].astype(str),
+                "Period": [_said(p) for p in h["period"].astype(str)],
                 name: [
                     format_value(v, unit, dec)
                     if not is_missing(v) or is_missing(s)
