@@ -488,3 +488,27 @@ def demo_packs(tmp_path_factory, kpitools_kernel) -> SimpleNamespace:
         assert written, r.stdout
         folders[name] = Path(written[-1])
     return SimpleNamespace(folders=folders, raw_before=before, raw_after=checksums(raw))
+
+
+def text_of(fragment_html: str) -> str:
+    """The text a reader sees in an HTML fragment: tags dropped, entities read, spaces collapsed."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment_html))).strip()
+
+
+def table_rows(fragment_html: str, caption_start: str) -> list[list[str]]:
+    """The body rows (as text) of the table whose caption starts with ``caption_start``."""
+    import html
+    import re
+
+    for table in re.findall(r"<table\b.*?</table>", fragment_html, re.S):
+        caption = re.search(r"<caption>(.*?)</caption>", table, re.S)
+        if caption and html.unescape(caption.group(1)).startswith(caption_start):
+            body = re.search(r"<tbody[^>]*>(.*?)</tbody>", table, re.S).group(1)
+            return [
+                [text_of(c) for c in re.findall(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", tr, re.S)]
+                for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+            ]
+    raise AssertionError(f"no table captioned {caption_start!r}")

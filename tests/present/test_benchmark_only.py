@@ -8,12 +8,12 @@ committee scorecard built by the command line, against a full pack (Havering) th
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import table_rows, text_of
 
 from kpitools.present import render
 from kpitools.present.index_page import index_body
@@ -29,23 +29,6 @@ def barnet():
     tables = load_or_build_tables(authority="Barnet", period="latest")
     assert is_benchmark_only(tables.meta), "Barnet has no local figures: a pack of published figures only"
     return tables
-
-
-def text_of(fragment_html: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment_html))).strip()
-
-
-def table_rows(fragment_html: str, caption_start: str) -> list[list[str]]:
-    """The body rows (as text) of the table whose caption starts with ``caption_start``."""
-    for table in re.findall(r"<table\b.*?</table>", fragment_html, re.S):
-        caption = re.search(r"<caption>(.*?)</caption>", table, re.S)
-        if caption and html.unescape(caption.group(1)).startswith(caption_start):
-            body = re.search(r"<tbody>(.*?)</tbody>", table, re.S).group(1)
-            return [
-                [text_of(c) for c in re.findall(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", tr, re.S)]
-                for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)
-            ]
-    raise AssertionError(f"no table captioned {caption_start!r}")
 
 
 def test_the_published_position_is_a_registered_section_and_a_benchmark_only_pack_has_no_ratings():

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import vl_convert as vlc
+from conftest import table_rows, text_of
 
 from kpitools.ingest.loaders import load_dataset
 from kpitools.pack.build import build_tables
@@ -25,10 +26,6 @@ REMOVED = "% of children subject to a child protection plan with an allocated so
 REREFERRAL = "% of referrals that are re-referrals within 12 months"
 
 
-def text_of(fragment: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment))).strip()
-
-
 def page_of(folder: Path, name: str = "committee_scorecard.html") -> str:
     return (folder / name).read_text(encoding="utf-8")
 
@@ -38,19 +35,6 @@ def part(page: str, anchor: str) -> str:
     start = page.index(f'<h2 id="{anchor}">')
     end = page.find("<h2", start + 1)
     return page[start : end if end > 0 else len(page)]
-
-
-def table_rows(fragment: str, caption_start: str) -> list[list[str]]:
-    """The body rows of the table captioned ``caption_start...``, as the text of their cells."""
-    for table in re.findall(r"<table\b.*?</table>", fragment, re.S):
-        caption = re.search(r"<caption>(.*?)</caption>", table, re.S)
-        if caption and html.unescape(caption.group(1)).startswith(caption_start):
-            body = re.search(r"<tbody[^>]*>(.*?)</tbody>", table, re.S).group(1)
-            return [
-                [text_of(c) for c in re.findall(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", tr, re.S)]
-                for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
-            ]
-    raise AssertionError(f"no table captioned {caption_start!r}")
 
 
 def scorecard_row(page: str, title: str) -> dict[str, str]:
@@ -93,7 +77,10 @@ def test_a_late_figure_says_in_words_which_period_it_is_for(quarter):
     page = page_of(quarter)
     value = scorecard_row(page, LATE)["Value"]
     assert value == "41 weeks Latest available: 2025-26 Q1"
-    assert '<span class="kpi-sub kpi-flag kpi-late">Latest available: 2025-26 Q1</span>' in page
+    assert (
+        '<span class="kpi-sub kpi-flag kpi-late">Latest available: <span class="kpi-when">2025-26 Q1</span></span>'
+        in page
+    )
     # a figure of the quarter itself, and a monthly figure ending with the quarter, say nothing more
     assert scorecard_row(page, REREFERRAL)["Value"] == "15.8%"
     assert scorecard_row(page, "Number of unaccompanied asylum-seeking children looked after")["Value"] == "34"
@@ -116,6 +103,11 @@ def test_late_and_missing_figures_are_listed_in_one_place_with_why(quarter):
     )
     late = table_rows(section, "Figures shown from an earlier period than the one due")
     assert late == [[LATE, "41 weeks", "2025-26 Q1", "2025-26 Q2", "No value in the extract"]]
+    # its trend says why there is nothing to chart, once ("No data; no data: ..." before)
+    assert (
+        "There are no figures to chart for this indicator (No data; not captured in the case system until its "
+        "group-working upgrade, due in 2026)." in text_of(part(page, "trends"))
+    )
     missing = table_rows(section, "Indicators with no figure")
     assert missing == [
         [NO_FIGURE, "2025-26 Q2", "Not captured in the case system until its group-working upgrade, due in 2026"]
