@@ -61,7 +61,8 @@ def open_pack(
     authority
         A name, a new code (E09000016) or an old LA code (311); blank: the demo authority.
     period
-        A quarter such as ``"2025-26 Q2"``, or ``"latest"``.
+        A quarter such as ``"2025-26 Q2"``, a month such as ``"2025-08"`` (a monthly pack), ``"latest"``
+        or ``"latest month"``.
     comparators
         Authorities to compare with besides London, England and the statistical neighbours.
     indicators
