@@ -311,6 +311,25 @@ def _reason_words(reason: object) -> str:
     return text.removeprefix("no data: ").strip() or "no value in the extract"
 
 
+def _check_in_force(asked_out_of_force: pd.DataFrame, period: Period) -> None:
+    """Stop when an indicator asked for by name (``--indicators``) is not in the framework for the
+    period: a pack silently without it would look complete."""
+    if asked_out_of_force.empty:
+        return
+    said = []
+    for _, row in asked_out_of_force.iterrows():
+        when = []
+        if str(row.get("from_period", "")).strip():
+            when.append(f"from {row['from_period']}")
+        if str(row.get("to_period", "")).strip():
+            when.append(f"to {row['to_period']}")
+        said.append(f"{row['indicator_id']} (reported {' '.join(when)})")
+    raise ConfigError(
+        f"--indicators names {', '.join(said)}, not in the framework for {period.label}: "
+        "leave it out, or choose a period it is reported for"
+    )
+
+
 def framework_changes(indicators: pd.DataFrame, period: Period) -> dict[str, Any]:
     """The indicators added to and removed from the framework since the period before (the quarter,
     or month, before), with the framework's reason when it gives one.
@@ -400,6 +419,8 @@ def build_tables(
         ind = ind[ind["indicator_id"].isin(list(indicators))]
     framework = ind
     ind = ind[in_force(ind, p)]
+    if indicators:
+        _check_in_force(framework[~framework["indicator_id"].isin(ind["indicator_id"])], p)
     scheme = ds.settings.rag_scheme_for(la.keys)
     scored = score(ds.values, ind, ds.targets, [la.code], _history_periods(p), scheme)
     if ranks is None:

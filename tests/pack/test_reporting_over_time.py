@@ -261,3 +261,17 @@ def test_the_period_start_and_the_quarter_a_month_reports():
         "2025-26 Q1",
         "2025-26 Q4",
     ]
+
+
+def test_asking_for_an_indicator_outside_the_framework_for_the_period_stops(tmp_path):
+    """Before, the pack was built without it: "Performance data is available for 0 of the 0 indicators"."""
+    r = subprocess.run(
+        [sys.executable, "-m", "kpitools.cli", "score", "--authority", "Havering", "--period", "2025-26 Q2"]
+        + ["--indicators", "CP_ALLOCATED,REREFERRAL", "--out", str(tmp_path / "card.csv")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "CP_ALLOCATED (reported to 2025-07), not in the framework for 2025-26 Q2" in r.stderr
+    assert not (tmp_path / "card.csv").exists()
