@@ -109,7 +109,7 @@ def _late_sentence(card: pd.DataFrame) -> str:
     >>> card = pd.DataFrame({"status": ["rated", "rated"], "rag": ["Green", "Amber"], "late": [False, True],
     ...                      "due_period": ["2025-26 Q2", "2025-26 Q2"]})
     >>> _late_sentence(card)
-    "1 of them is the latest available figure rather than 2025-26 Q2's: see Late and missing figures."
+    "1 of them is the latest available figure rather than 2025-26 Q2's: see Late and missing figures in the committee scorecard."
     """
     if "late" not in card.columns:
         return ""
@@ -121,5 +121,5 @@ def _late_sentence(card: pd.DataFrame) -> str:
     instead = f"{_said(due[0])}'s" if len(due) == 1 else "the figures due"
     return (
         f"{n} of them {'is' if n == 1 else 'are'} the latest available "
-        f"figure{'' if n == 1 else 's'} rather than {instead}: see Late and missing figures."
+        f"figure{'' if n == 1 else 's'} rather than {instead}: see Late and missing figures in the committee scorecard."
     )

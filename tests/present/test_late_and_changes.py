@@ -119,7 +119,7 @@ def test_late_and_missing_figures_are_listed_in_one_place_with_why(quarter):
 
 @pytest.mark.e2e
 def test_the_summary_says_how_many_rated_figures_are_late(quarter):
-    said = "1 of them is the latest available figure rather than 2025-26 Q2's: see Late and missing figures."
+    said = "1 of them is the latest available figure rather than 2025-26 Q2's: see Late and missing figures in the committee scorecard."
     summary = text_of(part(page_of(quarter), "summary"))
     assert "Performance data is available for 14 of the 23 indicators." in summary and said in summary
     assert said in text_of(page_of(quarter, "index.html"))
@@ -288,6 +288,6 @@ def test_the_summary_counts_late_figures_among_the_rated():
     assert summary_sentences(card) == [
         "Performance data is available for 3 of the 5 indicators.",
         "Of the 3 indicators: 1 (34%) has a status of Green, 1 (33%) has a status of Amber, 1 (33%) has a status of Red.",
-        "2 of them are the latest available figures rather than July 2025's: see Late and missing figures.",
+        "2 of them are the latest available figures rather than July 2025's: see Late and missing figures in the committee scorecard.",
     ]
     assert len(summary_sentences(card.assign(late=False))) == 2  # none late: nothing more is said
