@@ -18,6 +18,8 @@
     small_numbers: {denominator_below: 10}
     publication: {publish: false, suppress_counts_below: 6,    # publish: withhold counts of 1-5
                   commentary_with_withheld_figures: stop}   # or withhold (docs/disclosure.md)
+    late_figures: {latest_available_within_months: 12}   # 0: a missing figure is "No data", never
+                                                         # an earlier one (docs/data-contract.md)
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from kpitools.core.vocabulary import COMMENTARY_POLICIES, DEFAULT_RAG_SCHEME, RA
 
 DEFAULT_IMPROVEMENT_TOLERANCE = 0.10  # Havering 2013/14-2014/15: within 10% of target is Green
 DEFAULT_YEAR_END = "03-31"
+MAX_LATE_MONTHS = 36  # a "latest available" figure older than three years would mislead more than inform
 KERNEL_NAME = "kpitools"
 REPORT_NOTEBOOKS = ("committee_scorecard", "benchmark_comparison")
 
@@ -252,6 +255,8 @@ class Settings:
     suppress_counts_below: float = 6
     publish: bool = False
     commentary_with_withheld_figures: str = "stop"  # or "withhold" (docs/disclosure.md)
+    # how old a figure may be to stand as the latest available in place of a missing one; 0: never
+    latest_available_within_months: int = 12
     source: Path | None = None
 
     def rag_scheme_for(self, authority_keys: list[str]) -> str:
@@ -324,6 +329,7 @@ def load_settings(path: Path) -> Settings:
         "published_year_end",
         "small_numbers",
         "publication",
+        "late_figures",
     }
     for key in data:
         if key not in known:
@@ -394,6 +400,17 @@ def load_settings(path: Path) -> Settings:
     for key in publication:
         if key not in publication_keys:
             problems.append(f"publication.{clip(key)}: unknown setting (known: {', '.join(publication_keys)})")
+    late = section("late_figures")
+    within = late.get("latest_available_within_months", 12)
+    if isinstance(within, bool) or not isinstance(within, int) or not 0 <= within <= MAX_LATE_MONTHS:
+        problems.append(
+            f"late_figures.latest_available_within_months: '{clip(within)}'; expected a whole number of months "
+            f"from 0 (a missing figure is never replaced by an earlier one) to {MAX_LATE_MONTHS}"
+        )
+        within = 12
+    for key in late:
+        if key != "latest_available_within_months":
+            problems.append(f"late_figures.{clip(key)}: unknown setting (known: latest_available_within_months)")
     demo_authority = text("demo_authority")
     statistical_neighbours = text("statistical_neighbours")
     if problems:
@@ -412,6 +429,7 @@ def load_settings(path: Path) -> Settings:
         suppress_counts_below=suppress_below,
         publish=publish is True,
         commentary_with_withheld_figures=str(commentary_policy),
+        latest_available_within_months=int(within),
         source=path,
     )
 

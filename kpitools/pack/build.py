@@ -243,16 +243,20 @@ def _history_periods(period: Period, years: int = 3) -> list[Period]:
     return [first.shift(i) for i in range(period.ordinal - first.ordinal + 1)]
 
 
-# A figure older than the period it is due for is shown as the latest available when it is at most
-# this old (a year before the period's end): older, the indicator has no data.
-LATE_FIGURE_WINDOW = pd.DateOffset(years=1)
+# A figure older than the period it is due for is shown as the latest available when it ends at most
+# this many months before the period's end (settings.yaml: late_figures.latest_available_within_months);
+# older, the indicator has no data.
+LATE_FIGURE_MONTHS = 12
 # statuses of a row with a figure of its own (a value), which can stand as the latest available
 _WITH_FIGURE = ("rated", "no target", "not a target measure")
 
 
-def latest_available(card: pd.DataFrame, scored: pd.DataFrame, period: Period) -> pd.DataFrame:
+def latest_available(
+    card: pd.DataFrame, scored: pd.DataFrame, period: Period, within_months: int = LATE_FIGURE_MONTHS
+) -> pd.DataFrame:
     """The scorecard with each missing figure ("no data": due, neither given nor suppressed)
-    replaced by the indicator's latest earlier figure within a year, scored for its own period (its
+    replaced by the indicator's latest earlier figure ending within ``within_months`` months before
+    the period's end (a year by default; 0: none is replaced), scored for its own period (its
     own target, rating and direction of travel), with ``late`` true and ``late_reason`` saying why
     the period's own figure is missing. ``period`` stays the pack's; ``observation_period`` says which
     period the figure is for. A new frame; the inputs are not modified.
@@ -272,9 +276,9 @@ def latest_available(card: pd.DataFrame, scored: pd.DataFrame, period: Period) -
     out["late"] = False
     out["late_reason"] = ""
     missing = out["status"].eq("no data")
-    if not missing.any():
+    if not missing.any() or within_months <= 0:
         return out
-    earliest = period.end - LATE_FIGURE_WINDOW
+    earliest = period.end - pd.DateOffset(months=within_months)
     ends = pd.to_datetime(scored["period_end"])
     pool = scored[
         scored["status"].isin(_WITH_FIGURE)
@@ -436,7 +440,7 @@ def build_tables(
     # the period each figure is due for: the pack's, or (a monthly pack's quarterly indicator) the latest
     # quarter ended, the latest half-year or year reported
     card = card.assign(due_period=labels(card["obs_kind"], card["obs_ordinal"]))
-    card = latest_available(card, trend, p)
+    card = latest_available(card, trend, p, ds.settings.latest_available_within_months)
     card = card.merge(ind[["indicator_id", "rank_polarity"]], on="indicator_id", how="left")
     card = attach_benchmarks(card, ds.benchmarks, ds.neighbours, [c.code for c in comps], ranks)
     card = card.merge(ind[["indicator_id", "definition", "source"]], on="indicator_id", how="left")

@@ -275,3 +275,27 @@ def test_asking_for_an_indicator_outside_the_framework_for_the_period_stops(tmp_
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "CP_ALLOCATED (reported to 2025-07), not in the framework for 2025-26 Q2" in r.stderr
     assert not (tmp_path / "card.csv").exists()
+
+
+def test_how_old_a_latest_available_figure_may_be_is_a_setting(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    settings = raw / "settings.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert "latest_available_within_months: 12" in text
+    settings.write_text(text.replace("latest_available_within_months: 12", "latest_available_within_months: 0"))
+    row = build_tables(load_dataset(raw), "Havering", "2025-26 Q2", benchmark_only=False).scorecard
+    row = row.set_index("indicator_id").loc["CARE_PROC_WEEKS"]
+    assert (row["status"], bool(row["late"]), row["status_reason"]) == (
+        "no data",
+        False,
+        "no data: no value in the extract",
+    )
+    from kpitools.core.errors import ConfigError
+
+    for bad in ("-1", "37", "yes", "6.5"):
+        settings.write_text(
+            text.replace("latest_available_within_months: 12", f"latest_available_within_months: {bad}")
+        )
+        with pytest.raises(ConfigError, match="late_figures.latest_available_within_months: .*expected a whole number"):
+            load_dataset(raw)
