@@ -620,6 +620,8 @@ def write_scorecard(card: pd.DataFrame, meta: Mapping[str, Any], out: Path) -> P
                     "comparators",
                     "illustrative",
                     "benchmark_only",
+                    "period_kind",
+                    "framework_changes",
                     "summary_sentence",
                     "inputs",
                 )

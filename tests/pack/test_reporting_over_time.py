@@ -3,6 +3,7 @@ late or unavailable figures said plainly. Figures are checked against the bundle
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -116,6 +117,18 @@ def test_the_command_line_builds_a_monthly_scorecard(tmp_path):
     written = pd.read_csv(out).set_index("indicator_id")
     assert written.loc["UASC", "observation_period"] == "2025-08"
     assert written.loc["REREFERRAL", "observation_period"] == "2025-26 Q1"
+    # the JSON's meta says what kind of pack it is and what changed in the framework
+    r = subprocess.run(
+        [sys.executable, "-m", "kpitools.cli", "score", "--authority", "Havering", "--period", "2025-08"]
+        + ["--out", str(tmp_path / "card.json")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert r.returncode == 0, r.stderr
+    meta = json.loads((tmp_path / "card.json").read_text(encoding="utf-8"))["meta"]
+    assert meta["period_kind"] == "month"
+    assert [a["indicator_id"] for a in meta["framework_changes"]["added"]] == ["CP_CASELOAD"]
 
 
 # --------------------------------------------------------------------------------------------
