@@ -602,9 +602,10 @@ def scorecard_table(
     added = ""
     if "late" in kinds:
         added += (
-            "<dt>Latest available</dt><dd>The figure due has not come in, so the latest earlier figure (from "
-            "within the year before) is shown in its place, rated against the target for the period it is "
-            "for; the section Late and missing figures says why the figure due is missing.</dd>"
+            "<dt>Latest available</dt><dd>The figure due has not come in, so the latest earlier figure (a "
+            "recent one: a year old at most, unless the council has set another limit) is shown in its place, "
+            "rated against the target for the period it is for; the section Late and missing figures says "
+            "why the figure due is missing.</dd>"
         )
     if "earlier" in kinds:
         when = period_name(meta)
