@@ -1040,12 +1040,49 @@ def load_commentary(
                 Problem(name, row, "period", val, "a period such as 2025-26 Q2" + (f"; {hint}" if hint else ""))
             )
         out["period"] = periods["label"]
+        problems += _commentary_out_of_framework(out, periods, indicators, table, name)
         out["kind"] = df["kind"].str.strip().str.lower()
         out["text"] = df["text"].str.strip()
         out["source_file"] = name
         out["source_row"] = (df.index + table.first_row).astype(int)
         frames.append(out)
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def _commentary_out_of_framework(
+    out: pd.DataFrame, periods: pd.DataFrame, indicators: pd.DataFrame, table: RawTable, name: str
+) -> list[Problem]:
+    """Commentary on an indicator for a period it is not reported for (removed before it, or added
+    after): no pack would ever show those words, so they are named rather than left out unseen."""
+    if "in_force_from" not in indicators.columns or out.empty:
+        return []
+    framework = indicators.set_index("indicator_id")
+    known = out["indicator_id"].isin(framework.index) & periods["kind"].notna()
+    problems = []
+    for i in out.index[known]:
+        ind = framework.loc[out.at[i, "indicator_id"]]
+        end = periods.at[i, "end"]
+        starts, ends = ind["in_force_from"], ind["in_force_to"]
+        if (pd.notna(starts) and end < starts) or (pd.notna(ends) and end > ends):
+            when = " ".join(
+                w
+                for w in (
+                    f"from {ind['from_period']}" if pd.notna(starts) else "",
+                    f"to {ind['to_period']}" if pd.notna(ends) else "",
+                )
+                if w
+            )
+            problems.append(
+                Problem(
+                    name,
+                    int(i + table.first_row),
+                    "indicator_id",
+                    out.at[i, "indicator_id"],
+                    f"an indicator in the framework for {out.at[i, 'period']}: "
+                    f"{out.at[i, 'indicator_id']} is reported {when} (framework/indicators.csv)",
+                )
+            )
+    return problems
 
 
 # -- published DfE files ---------------------------------------------------------------------------

@@ -312,3 +312,21 @@ def test_how_old_a_latest_available_figure_may_be_is_a_setting(tmp_path):
         )
         with pytest.raises(ConfigError, match="late_figures.latest_available_within_months: .*expected a whole number"):
             load_dataset(raw)
+
+
+def test_commentary_on_an_indicator_outside_the_periods_framework_is_named(tmp_path):
+    """Words no pack would show (the indicator was removed before the period) stop the run, by row."""
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    (raw / "commentary" / "late_words.csv").write_text(
+        "authority,indicator_id,period,kind,text\n"
+        "Havering,CP_ALLOCATED,2025-26 Q1,highlight,Every child on a plan has a social worker.\n"
+        "Havering,CP_ALLOCATED,2025-26 Q2,highlight,Every child on a plan has a social worker.\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        load_dataset(raw)
+    message = str(err.value)
+    assert "late_words.csv, row 3, column 'indicator_id'" in message
+    assert "an indicator in the framework for 2025-26 Q2: CP_ALLOCATED is reported to 2025-07" in message
+    assert "row 2," not in message  # 2025-26 Q1 ends before the indicator was removed
