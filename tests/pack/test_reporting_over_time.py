@@ -176,10 +176,11 @@ def test_changing_the_framework_from_a_period_leaves_the_earlier_packs_as_they_w
     shutil.copytree(RAW, raw)
     before = load_dataset(raw)
     q1_before = build_tables(before, "Havering", "2025-26 Q1", benchmark_only=False)
-    # the committee drops placement stability and adds a new indicator from 2025-26 Q2
+    # the committee drops the early years measure (its Q1 commentary stays with Q1) and adds an indicator
+    # from 2025-26 Q2
     framework = raw / "framework" / "indicators.csv"
     table = pd.read_csv(framework, dtype=str, keep_default_na=False)
-    table.loc[table["indicator_id"].eq("PLACEMENT_STABILITY"), ["to_period", "removed_reason"]] = [
+    table.loc[table["indicator_id"].eq("EY_GOOD_OUTSTANDING"), ["to_period", "removed_reason"]] = [
         "2025-26 Q1",
         "Replaced by a measure the panel finds more telling.",
     ]
@@ -190,11 +191,13 @@ def test_changing_the_framework_from_a_period_leaves_the_earlier_packs_as_they_w
     q1_after = build_tables(after, "Havering", "2025-26 Q1", benchmark_only=False)
     pd.testing.assert_frame_equal(_stable(q1_before.scorecard), _stable(q1_after.scorecard))
     pd.testing.assert_frame_equal(_stable(q1_before.history), _stable(q1_after.history))
+    ey = q1_after.scorecard.set_index("indicator_id").loc["EY_GOOD_OUTSTANDING"]
+    assert "remains above target at 98%" in ey["highlight"]  # its Q1 commentary, as the file gives it
     q2 = build_tables(after, "Havering", "2025-26 Q2", benchmark_only=False)
-    assert "PLACEMENT_STABILITY" not in set(q2.scorecard["indicator_id"])
+    assert "EY_GOOD_OUTSTANDING" not in set(q2.scorecard["indicator_id"])
     assert "SW_CASELOAD_CP" in set(q2.scorecard["indicator_id"])
     removed = q2.meta["framework_changes"]["removed"]
-    assert {"indicator_id": "PLACEMENT_STABILITY", "title": removed[0]["title"]} | {
+    assert {"indicator_id": "EY_GOOD_OUTSTANDING", "title": removed[0]["title"]} | {
         "reason": "Replaced by a measure the panel finds more telling."
     } in removed
 
