@@ -7,8 +7,10 @@ Periods are written ``2017-18 Q1`` (April-June 2017), ``2017-18`` (April 2017-Ma
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -260,6 +262,64 @@ def containing_quarter(period: Period) -> Period:
         raise PeriodError(f"{period.label} is a whole financial year, not in one quarter")
     year, month = divmod(period.ordinal, 12)
     return Period("quarter", period.fy * 4 + ((month + 1 - 4) % 12) // 3)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(label: str) -> Period | None:
+    try:
+        return Period.parse(label)
+    except PeriodError:
+        return None
+
+
+def parse_or_none(label: Any) -> Period | None:
+    """The period a label names, or ``None`` (blank, missing or unreadable): for labels the tool
+    wrote itself, where an unreadable one means "no period", not bad input.
+
+    Examples
+    --------
+    >>> parse_or_none("2025-08").kind, parse_or_none(""), parse_or_none(None), parse_or_none("soon")
+    ('month', None, None, None)
+    """
+    if not isinstance(label, str) or not label.strip():
+        return None
+    return _parsed(label.strip())
+
+
+def period_words(label: Any) -> str:
+    """A period as a reader says it: a quarter or year as labelled (``2025-26 Q1``), a month in
+    words (``July 2025``); ``""`` for none.
+
+    Examples
+    --------
+    >>> period_words("2025-26 Q1"), period_words("2025-07"), period_words(None)
+    ('2025-26 Q1', 'July 2025', '')
+    """
+    p = parse_or_none(label)
+    if p is not None and p.kind == "month":
+        return p.long_label
+    return label.strip() if isinstance(label, str) else ""
+
+
+def pack_period(text: str) -> Period:
+    """The period a pack is asked for by name: a quarter (``2025-26 Q2``) or a month (``2025-08``).
+
+    Raises
+    ------
+    PeriodError
+        The period cannot be read, or is a whole year.
+
+    Examples
+    --------
+    >>> pack_period("2025-08").label, pack_period("Q2 2025/26").label
+    ('2025-08', '2025-26 Q2')
+    """
+    p = Period.parse(text, prefer_month=True)
+    if p.kind not in ("quarter", "month"):
+        raise PeriodError(
+            f"the period {text!r} is a whole year: a pack is for a quarter (2025-26 Q2) or a month (2025-08)"
+        )
+    return p
 
 
 def latest_quarter_ended(period: Period) -> Period:

@@ -20,6 +20,7 @@ import shutil
 import time
 import zipfile
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -769,10 +770,25 @@ def in_force(indicators: pd.DataFrame, period: Period) -> pd.Series:
     """
     if "in_force_from" not in indicators.columns:
         return pd.Series(True, index=indicators.index)
-    end = period.end
-    started = indicators["in_force_from"].isna() | (indicators["in_force_from"] <= end)
-    not_ended = indicators["in_force_to"].isna() | (indicators["in_force_to"] >= end)
-    return (started & not_ended).astype(bool)
+    return _in_force_on(indicators["in_force_from"], indicators["in_force_to"], period.end)
+
+
+def _in_force_on(starts: pd.Series, stops: pd.Series, end: pd.Timestamp | pd.Series) -> pd.Series:
+    """The one rule: a period ending on ``end`` is within ``[start, stop]`` (a missing bound: none)."""
+    return ((starts.isna() | (starts <= end)) & (stops.isna() | (stops >= end))).astype(bool)
+
+
+def reported_when(indicator: Mapping[str, Any]) -> str:
+    """When an indicator of the framework is reported, in words: ``from 2025-08``, ``to 2025-07``,
+    ``from 2025-26 Q1 to 2026-27 Q4``; ``""`` for always.
+
+    Examples
+    --------
+    >>> reported_when({"from_period": "", "to_period": "2025-07"}), reported_when({})
+    ('to 2025-07', '')
+    """
+    ends = (("from", indicator.get("from_period")), ("to", indicator.get("to_period")))
+    return " ".join(f"{word} {p}" for word, p in ends if isinstance(p, str) and p.strip())
 
 
 def load_targets(paths: Paths, indicators: pd.DataFrame, problems: list[Problem], inputs: list[Path]) -> pd.DataFrame:
@@ -1058,31 +1074,23 @@ def _commentary_out_of_framework(
         return []
     framework = indicators.set_index("indicator_id")
     known = out["indicator_id"].isin(framework.index) & periods["kind"].notna()
-    problems = []
-    for i in out.index[known]:
-        ind = framework.loc[out.at[i, "indicator_id"]]
-        end = periods.at[i, "end"]
-        starts, ends = ind["in_force_from"], ind["in_force_to"]
-        if (pd.notna(starts) and end < starts) or (pd.notna(ends) and end > ends):
-            when = " ".join(
-                w
-                for w in (
-                    f"from {ind['from_period']}" if pd.notna(starts) else "",
-                    f"to {ind['to_period']}" if pd.notna(ends) else "",
-                )
-                if w
-            )
-            problems.append(
-                Problem(
-                    name,
-                    int(i + table.first_row),
-                    "indicator_id",
-                    out.at[i, "indicator_id"],
-                    f"an indicator in the framework for {out.at[i, 'period']}: "
-                    f"{out.at[i, 'indicator_id']} is reported {when} (framework/indicators.csv)",
-                )
-            )
-    return problems
+    ids = out.loc[known, "indicator_id"]
+    reported = _in_force_on(
+        framework["in_force_from"].reindex(ids).set_axis(ids.index),
+        framework["in_force_to"].reindex(ids).set_axis(ids.index),
+        periods.loc[known, "end"],
+    )
+    return [
+        Problem(
+            name,
+            int(i + table.first_row),
+            "indicator_id",
+            ident,
+            f"an indicator in the framework for {out.at[i, 'period']}: "
+            f"{ident} is reported {reported_when(framework.loc[ident])} (framework/indicators.csv)",
+        )
+        for i, ident in zip(reported.index[~reported], ids[~reported])
+    ]
 
 
 # -- published DfE files ---------------------------------------------------------------------------

@@ -21,9 +21,9 @@ from kpitools.core.authorities import Authority, resolve
 from kpitools.core.errors import ConfigError, NoLocalFiguresError, PeriodError
 from kpitools.core.files import atomic_path
 from kpitools.core.numbers import round_figures, round_significant
-from kpitools.core.periods import Period, is_latest, labels, latest_kind, latest_quarter_ended
+from kpitools.core.periods import Period, is_latest, labels, latest_kind, latest_quarter_ended, pack_period
 from kpitools.core.vocabulary import POLARITY_TEXT
-from kpitools.ingest.loaders import Dataset, in_force
+from kpitools.ingest.loaders import Dataset, in_force, reported_when
 from kpitools.pack.tables import FIGURE_COLUMNS, PackMeta, PackTables
 from kpitools.score.benchmarks import (
     attach_benchmarks,
@@ -106,12 +106,7 @@ def resolve_period(ds: Dataset, authority: Authority, period: str) -> Period:
     for any authority, else the quarter in which the latest published year ends."""
     latest = latest_kind(period)
     if latest is None:
-        p = Period.parse(period, prefer_month=True)
-        if p.kind not in ("quarter", "month"):
-            raise PeriodError(
-                f"the period {period!r} is a whole year: a pack is for a quarter (2025-26 Q2) or a month (2025-08)"
-            )
-        return p
+        return pack_period(period)
     v = ds.values[ds.values["value_status"].isin(LOCAL_FIGURE_STATUSES)]
     own = v[v["authority"].eq(authority.code)]
     pool = own if not own.empty else v
@@ -143,21 +138,24 @@ def local_quarters(ds: Dataset, authority_code: str) -> list[Period]:
     """The quarters with a local figure for the authority, oldest first: each row of its extracts
     with a value or one suppressed in the extract counts for the quarter its period ends in (a month,
     a quarter, or a year for its last quarter), as for ``latest`` (:func:`resolve_period`)."""
-    v = ds.values
-    ends = v.loc[v["authority"].eq(authority_code) & v["value_status"].isin(LOCAL_FIGURE_STATUSES), "period_end"]
-    ends = pd.Series(ends.dropna().unique())
+    ends = _local_figure_ends(ds, authority_code)
     if ends.empty:
         return []
     return [Period("quarter", int(o)) for o in sorted(set(_quarter_ordinals(ends).tolist()))]
+
+
+def _local_figure_ends(ds: Dataset, authority_code: str) -> pd.Series:
+    """The distinct last days of the periods with a local figure for the authority."""
+    v = ds.values
+    ends = v.loc[v["authority"].eq(authority_code) & v["value_status"].isin(LOCAL_FIGURE_STATUSES), "period_end"]
+    return pd.to_datetime(pd.Series(ends.dropna().unique()))
 
 
 def local_months(ds: Dataset, authority_code: str) -> list[Period]:
     """The months that have a monthly pack with local figures for the authority, oldest first: a
     month counts when a local figure's period ends in it or in the months since the start of the
     latest quarter ended by then (the quarter a monthly pack reports its quarterly indicators at)."""
-    v = ds.values
-    ends = v.loc[v["authority"].eq(authority_code) & v["value_status"].isin(LOCAL_FIGURE_STATUSES), "period_end"]
-    ends = pd.to_datetime(pd.Series(ends.dropna().unique()))
+    ends = _local_figure_ends(ds, authority_code)
     if ends.empty:
         return []
     months = set((ends.dt.year * 12 + ends.dt.month - 1).tolist())
@@ -320,14 +318,7 @@ def _check_in_force(asked_out_of_force: pd.DataFrame, period: Period) -> None:
     period: a pack silently without it would look complete."""
     if asked_out_of_force.empty:
         return
-    said = []
-    for _, row in asked_out_of_force.iterrows():
-        when = []
-        if str(row.get("from_period", "")).strip():
-            when.append(f"from {row['from_period']}")
-        if str(row.get("to_period", "")).strip():
-            when.append(f"to {row['to_period']}")
-        said.append(f"{row['indicator_id']} (reported {' '.join(when)})")
+    said = [f"{row['indicator_id']} (reported {reported_when(row)})" for row in asked_out_of_force.to_dict("records")]
     raise ConfigError(
         f"--indicators names {', '.join(said)}, not in the framework for {period.label}: "
         "leave it out, or choose a period it is reported for"

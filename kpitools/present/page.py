@@ -144,6 +144,17 @@ def _uid(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}-{next(_ids)}"
 
 
+def is_set(value: Any) -> bool:
+    """A flag column's cell is true: ``True``, ``1``; missing or false is not.
+
+    Examples
+    --------
+    >>> [is_set(v) for v in (True, False, None, float("nan"), 1)]
+    [True, False, False, False, True]
+    """
+    return not is_missing(value) and bool(value)
+
+
 def is_missing(value: Any) -> bool:
     """``None``, NaN, ``pd.NA`` or ``NaT``: the one notion of "no value" for text, tables and charts.
 

@@ -16,7 +16,6 @@ Rules every fragment follows
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import re
@@ -25,8 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from kpitools.core.errors import PeriodError
-from kpitools.core.periods import Period
+from kpitools.core.periods import parse_or_none, period_words
 from kpitools.core.vocabulary import (
     BAND_RULE,
     FREQUENCY_WORDS,
@@ -55,6 +53,7 @@ from kpitools.present.page import (  # noqa: F401
     heading,
     is_missing,
     is_monthly,
+    is_set,
     page_title,
     paragraph,
     period_name,
@@ -356,10 +355,6 @@ def _num(row: Mapping[str, Any], col: str) -> str:
     return esc(figure_text(row, col))
 
 
-def _flag(value: Any) -> bool:
-    return not is_missing(value) and bool(value)
-
-
 def _was(row: Mapping[str, Any], col: str) -> str:
     """The figure a direction of travel compares with, beneath its arrow: ``was 22.9%``."""
     if is_missing(row.get(col)):
@@ -370,27 +365,6 @@ def _was(row: Mapping[str, Any], col: str) -> str:
 def _value_cell(row: Mapping[str, Any], text_col: str, num_col: str) -> str:
     t = _text(row.get(text_col))
     return esc(t) if t else _num(row, num_col)
-
-
-@functools.lru_cache(maxsize=256)
-def _parsed_period(label: str) -> Period | None:
-    try:
-        return Period.parse(label)
-    except PeriodError:
-        return None
-
-
-def period_words(label: Any) -> str:
-    """A period as a reader says it: a quarter or year as labelled (``2025-26 Q1``), a month in words.
-
-    Examples
-    --------
-    >>> period_words("2025-26 Q1"), period_words("2025-07"), period_words("")
-    ('2025-26 Q1', 'July 2025', '')
-    """
-    text = _text(label)
-    p = _parsed_period(text) if text else None
-    return p.long_label if p is not None and p.kind == "month" else text
 
 
 # The statuses of a row with no figure to date: nothing to say which period a figure is for.
@@ -417,11 +391,11 @@ def figure_period(row: Mapping[str, Any]) -> tuple[str, str]:
     observed = _text(row.get("observation_period"))
     if not observed:
         return "", ""
-    if _flag(row.get("late")):
+    if is_set(row.get("late")):
         return "late", observed
     if _text(row.get("status")).lower() in _NO_FIGURE:
         return "", ""
-    own, pack = _parsed_period(observed), _parsed_period(_text(row.get("period")))
+    own, pack = parse_or_none(observed), parse_or_none(_text(row.get("period")))
     if own is None or pack is None:
         return "", ""
     end = row.get("observation_end")
@@ -438,7 +412,7 @@ def _figure_period_line(row: Mapping[str, Any]) -> str:
     if kind == "late":
         return f'<span class="kpi-sub kpi-flag kpi-late">Latest available: {when}</span>'
     if kind == "earlier":
-        p = _parsed_period(observed)
+        p = parse_or_none(observed)
         lead = "Year" if p is not None and p.kind == "year" else "As at"
         return f'<span class="kpi-sub kpi-as-at">{lead} {when}</span>'
     return ""
@@ -531,7 +505,7 @@ def scorecard_table(
         # which period the figure is for, when not the pack's: a late figure is flagged in words
         value += _figure_period_line(row)
         target = _value_cell(row, "target_text", "target")
-        if _flag(row.get("target_prorated")) and not is_missing(row.get("target_annual")):
+        if is_set(row.get("target_prorated")) and not is_missing(row.get("target_annual")):
             # a year-to-date measure: the target pro-rated to the period, and the year's
             target += f'<span class="kpi-sub">Year to date; full year {_num(row, "target_annual")}</span>'
         sn = _num(row, "sn_mean")

@@ -106,21 +106,20 @@ class ScheduleFile(BaseModel):
     @field_validator("periods")
     @classmethod
     def _periods(cls, value: list[str]) -> list[str]:
-        from kpitools.core.periods import Period, is_latest
+        from kpitools.core.errors import PeriodError
+        from kpitools.core.periods import is_latest, pack_period
 
         if not value:
             raise ValueError("name at least one period, e.g. latest or 2025-26 Q2")
         for p in value:
             if not is_latest(str(p)):
                 try:
-                    parsed = Period.parse(str(p), prefer_month=True)
-                except Exception:
-                    parsed = None
-                if parsed is None or parsed.kind not in ("quarter", "month"):
+                    pack_period(str(p))
+                except PeriodError:
                     raise ValueError(
                         f"{p!r} is not a quarter or a month: write it like 2025-26 Q2 or 2025-08, "
                         "or latest (latest month for monthly packs)"
-                    )
+                    ) from None
         return [str(p).strip() for p in value]
 
     @field_validator("notebooks")

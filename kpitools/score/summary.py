@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpitools.core.errors import PeriodError
-from kpitools.core.periods import Period
+from kpitools.core.periods import period_words
 from kpitools.core.vocabulary import RAGS, STATUSES
 
 
@@ -91,15 +90,6 @@ def summary_sentences(card: pd.DataFrame) -> list[str]:
     return lines
 
 
-def _said(label: str) -> str:
-    """A month in words (``July 2025``); a quarter or year as labelled (``2025-26 Q2``)."""
-    try:
-        p = Period.parse(label)
-    except PeriodError:
-        return label
-    return p.long_label if p.kind == "month" else label
-
-
 def _late_sentence(card: pd.DataFrame) -> str:
     """How many of the rated figures are the latest available rather than the figure due (``""``
     when none is): a rating of an earlier period's figure is never passed off as the period's own.
@@ -118,7 +108,7 @@ def _late_sentence(card: pd.DataFrame) -> str:
     if not n:
         return ""
     due = card.loc[late, "due_period"].dropna().astype(str).unique() if "due_period" in card.columns else []
-    instead = f"{_said(due[0])}'s" if len(due) == 1 else "the figures due"
+    instead = f"{period_words(due[0])}'s" if len(due) == 1 else "the figures due"
     return (
         f"{n} of them {'is' if n == 1 else 'are'} the latest available "
         f"figure{'' if n == 1 else 's'} rather than {instead}: see Late and missing figures in the committee scorecard."

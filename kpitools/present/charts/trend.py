@@ -5,7 +5,6 @@ alternative (:func:`describe_trend`) and data tables (:func:`trend_tables`)."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -13,8 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kpitools.core.errors import PeriodError
-from kpitools.core.periods import Period
+from kpitools.core.periods import Period, parse_or_none
 from kpitools.core.vocabulary import STATUS_WORDS
 from kpitools.present.charts.comparison import band_zones
 from kpitools.present.charts.formatting import (
@@ -55,7 +53,7 @@ from kpitools.present.charts.vega import (
     _text_values,
     _top_level,
 )
-from kpitools.present.page import is_missing
+from kpitools.present.page import is_missing, is_set
 
 if TYPE_CHECKING:
     import altair as alt
@@ -262,9 +260,8 @@ _GAP_STATUSES = ("suppressed", "no data", "not due")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
-@functools.lru_cache(maxsize=1024)
 def _month_said(label: str) -> str:
-    p = _parse(label)
+    p = parse_or_none(label)
     return p.end.strftime("%b %Y") if p is not None and p.kind == "month" else label
 
 
@@ -280,28 +277,14 @@ def _said(label: Any) -> Any:
     return _month_said(label) if isinstance(label, str) and _MONTH.fullmatch(label) else label
 
 
-def _parse(period: Any) -> Period | None:
-    if is_missing(period) or not str(period).strip():
-        return None
-    try:
-        return Period.parse(str(period))
-    except PeriodError:
-        return None
-
-
 def _reporting_period(row: Mapping[str, Any]) -> Period | None:
     """The period the row's figure is due for: its ``due_period`` when that ends before the pack's
     period (a monthly pack's quarterly indicator is due at the latest quarter ended, not the month),
     else the pack's ``period`` (a figure not due yet is charted as not due at the pack's period)."""
-    pack, due = _parse(row.get("period")), _parse(row.get("due_period"))
+    pack, due = parse_or_none(row.get("period")), parse_or_none(row.get("due_period"))
     if pack is not None and due is not None and due.end < pack.end:
         return due
     return pack
-
-
-def _is_late(row: Mapping[str, Any]) -> bool:
-    late = row.get("late")
-    return not is_missing(late) and bool(late)
 
 
 def _current(row: Mapping[str, Any], history: pd.DataFrame) -> _Current | None:
@@ -317,7 +300,7 @@ def _current(row: Mapping[str, Any], history: pd.DataFrame) -> _Current | None:
         return None
     end = reporting.end
     at_end = (pd.to_datetime(history["period_end"]) == end).to_numpy()
-    late = _is_late(row)
+    late = is_set(row.get("late"))
     has = (not late and not is_missing(row.get("value"))) or bool(values[at_end].notna().any())
     status = "" if is_missing(row.get("status")) else str(row.get("status")).strip().lower()
     missing = "" if has else (status if status in _GAP_STATUSES else "no data")
